@@ -1,0 +1,31 @@
+"""Every path the project uses, resolved from one place.
+
+Chapters run with their own folder as working directory (as Quarto does), so
+nothing may depend on the current directory: everything hangs off ``ROOT``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+DEFAULT_DATA = DATA_DIR / "customers.csv"
+CACHE_DIR = ROOT / ".cache"
+RESULTS_CACHE_DIR = CACHE_DIR / "results"
+SITE_DIR = ROOT / "_site"
+
+# A refresh can point the whole report at another file without editing anything.
+DATA_ENV_VAR = "CUSTOMER_DATA"
+# The reference segment, for a report that should compare against another level.
+REFERENCE_ENV_VAR = "CUSTOMER_REFERENCE"
+
+
+def data_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The customer table to analyse: an explicit path, else $CUSTOMER_DATA, else the default."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    from_env = os.environ.get(DATA_ENV_VAR)
+    if from_env:
+        return Path(from_env).expanduser().resolve()
+    return DEFAULT_DATA

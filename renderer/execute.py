@@ -1,0 +1,187 @@
+"""Run a document's Python chunks in one Jupyter kernel, as Quarto's Jupyter engine does.
+
+The kernel starts in the document's folder. Each chunk becomes a notebook cell
+executed by nbclient; inline `` `{python} expr` `` values are computed where they
+appear, so they see the state left by the chunks above them.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .errors import ChunkError
+from .qmd import Chunk, Document, Markdown
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_INLINE_SENTINEL = "\x1equarto-inline\x1e"
+
+# Runs before any chunk: figures come back as PNG at the format's size, and a
+# helper formats inline values the way Quarto does (strings bare, objects as
+# their markdown or plain-text display).
+_SETUP = """\
+%matplotlib inline
+import warnings as _qr_warnings
+try:
+    import matplotlib.pyplot as _qr_plt
+    from matplotlib_inline.backend_inline import set_matplotlib_formats as _qr_formats
+    _qr_formats("png")
+    _qr_plt.rcParams["figure.figsize"] = ({width}, {height})
+    _qr_plt.rcParams["figure.dpi"] = {dpi}
+except ImportError:
+    pass
+
+def _qr_inline(_qr_exprs):
+    import json
+    ip = get_ipython()
+    values = []
+    for expr in _qr_exprs:
+        value = eval(expr, ip.user_ns)
+        if isinstance(value, str):
+            values.append(value)
+            continue
+        data, _ = ip.display_formatter.format(value)
+        values.append(data.get("text/markdown") or data.get("text/plain", str(value)))
+    print({sentinel!r} + json.dumps(values))
+"""
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+@dataclass(frozen=True)
+class ExecutedDocument:
+    """What running a document produced: outputs per chunk (nbformat dicts) and inline values.
+
+    ``outputs[i]`` belongs to the i-th chunk of the document (empty when it was
+    not evaluated); ``inline[j]`` holds the values for the j-th markdown part.
+    """
+
+    outputs: list
+    inline: list
+
+    def to_json(self) -> str:
+        return json.dumps({"outputs": self.outputs, "inline": self.inline})
+
+    @classmethod
+    def from_json(cls, text: str) -> "ExecutedDocument":
+        data = json.loads(text)
+        return cls(outputs=data["outputs"], inline=data["inline"])
+
+
+class _Kernel:
+    """One kernel for one document; ``run`` executes a cell and returns its outputs."""
+
+    def __init__(self, cwd: Path, env: dict):
+        self.notebook = nbformat.v4.new_notebook(metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        self.client = NotebookClient(self.notebook, kernel_name="python3", timeout=None,
+                                     resources={"metadata": {"path": str(cwd)}})
+        self.env = env
+
+    def __enter__(self):
+        self._context = self.client.setup_kernel(env=self.env)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+    def run(self, code: str, allow_error: bool = False) -> list:
+        cell = nbformat.v4.new_code_cell(code)
+        if allow_error:
+            cell.metadata["tags"] = ["raises-exception"]
+        self.notebook.cells.append(cell)
+        self.client.execute_cell(cell, len(self.notebook.cells) - 1)
+        return [dict(output) for output in cell.outputs]
+
+
+def _traceback(error: CellExecutionError) -> str:
+    lines = getattr(error, "traceback", None) or str(error)
+    return strip_ansi(lines if isinstance(lines, str) else "\n".join(lines)).strip()
+
+
+def execute_document(document: Document, display_name: str, chunk_options: list[dict],
+                     env: dict, figure: dict, progress: Callable[[str], None]) -> ExecutedDocument:
+    """Execute every evaluated chunk and inline expression of ``document``.
+
+    Parameters
+    ----------
+    document : Document
+    display_name : str
+        How errors and progress name the document (its project-relative path).
+    chunk_options : list of dict
+        Resolved options, one per chunk, in order.
+    env : dict
+        The kernel's complete environment.
+    figure : dict
+        ``fig-width``, ``fig-height`` (inches) and ``fig-dpi``.
+    progress : callable
+        Receives one line per chunk.
+
+    Raises
+    ------
+    ChunkError
+        A chunk (without ``error: true``) or an inline expression raised.
+    """
+    chunks = document.chunks
+    outputs: list = [[] for _ in chunks]
+    inline: list = []
+    setup = _SETUP.format(width=float(figure["fig-width"]), height=float(figure["fig-height"]),
+                          dpi=int(figure["fig-dpi"]), sentinel=_INLINE_SENTINEL)
+    with _Kernel(document.path.parent, env) as kernel:
+        kernel.run(setup)
+        chunk_index = 0
+        for part in document.parts:
+            if isinstance(part, Markdown):
+                inline.append(_inline_values(kernel, part, display_name))
+                continue
+            options = chunk_options[chunk_index]
+            if options["eval"]:
+                outputs[chunk_index] = _run_chunk(kernel, part, options, display_name, progress,
+                                                  chunk_index + 1, len(chunks))
+            chunk_index += 1
+    return ExecutedDocument(outputs=outputs, inline=inline)
+
+
+def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
+               progress: Callable[[str], None], number: int, total: int) -> list:
+    started = time.perf_counter()
+    if not options["warning"]:
+        # Quarto silences warnings for the chunk only; restore the filters after.
+        kernel.run("_qr_warn_ctx = _qr_warnings.catch_warnings(); _qr_warn_ctx.__enter__(); "
+                   "_qr_warnings.simplefilter('ignore')")
+    try:
+        result = kernel.run(chunk.code, allow_error=bool(options["error"]))
+    except CellExecutionError as error:
+        raise ChunkError(display_name, chunk.describe(), _traceback(error)) from None
+    finally:
+        if not options["warning"]:
+            kernel.run("_qr_warn_ctx.__exit__(None, None, None)")
+    progress(f"  chunk {number}/{total} {chunk.describe()} ({time.perf_counter() - started:.1f}s)")
+    return result
+
+
+def _inline_values(kernel: _Kernel, part: Markdown, display_name: str) -> list:
+    expressions = part.inline_expressions()
+    if not expressions:
+        return []
+    try:
+        outputs = kernel.run(f"_qr_inline({expressions!r})")
+    except CellExecutionError as error:
+        raise ChunkError(display_name, f"inline expression in the text from line {part.line}",
+                         _traceback(error)) from None
+    for output in outputs:
+        text = output.get("text", "")
+        if output.get("name") == "stdout" and _INLINE_SENTINEL in text:
+            return json.loads(text.split(_INLINE_SENTINEL, 1)[1])
+    raise ChunkError(display_name, f"inline expression in the text from line {part.line}",
+                     "the kernel returned no value")
