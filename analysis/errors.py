@@ -18,3 +18,7 @@ class DataValidationError(AnalysisError):
 
 class ModelSpecificationError(AnalysisError):
     """The model cannot be fitted as asked (e.g. an unknown reference segment)."""
+
+
+class OrderLogError(AnalysisError):
+    """The order log cannot be turned into a customer table (missing columns, bad dates, ...)."""

@@ -9,6 +9,7 @@ from .data import PREDICTORS
 from .results import ModelResults
 
 CONTRACT_COEFFICIENT_FIELDS = ("term", "estimate", "std_error", "t", "p", "ci_low", "ci_high", "std_error_hc3")
+REPORTED_COEFFICIENT_FIELDS = ("term", "estimate", "std_error", "t", "p", "ci_low", "ci_high")
 
 
 def model_contract(results: ModelResults) -> dict:
@@ -42,6 +43,13 @@ def model_contract(results: ModelResults) -> dict:
         "misaligned_by_segment": {level: results.misaligned_count(level) for level in results.levels},
         "data_sha256": results.data.sha256,
         "code_version": results.code_version,
+        # The inference the report printed (HC3 or classical, per se_type), so the next
+        # build's "what changed" compares against exactly what readers saw.
+        "alpha": results.alpha,
+        "reported_coefficients": [
+            {field: (row[field] if field == "term" else float(row[field])) for field in REPORTED_COEFFICIENT_FIELDS}
+            for row in results.reported.to_dict("records")
+        ],
     }
 
 

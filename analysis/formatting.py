@@ -17,7 +17,9 @@ def usd(value: float, decimals: int = 2) -> str:
 
 
 def number(value: float, decimals: int = 2) -> str:
-    """>>> number(2294.1248, 1)
+    """Plain number with thousands separators.
+
+    >>> number(2294.1248, 1)
     '2,294.1'
     """
     if math.isinf(value):
@@ -26,14 +28,18 @@ def number(value: float, decimals: int = 2) -> str:
 
 
 def integer(value: float) -> str:
-    """>>> integer(5000)
+    """Whole number with thousands separators.
+
+    >>> integer(5000)
     '5,000'
     """
     return f"{int(round(value)):,}"
 
 
 def percent(share: float, decimals: int = 1) -> str:
-    """A share in [0, 1] as a percentage. >>> percent(0.7338)
+    """A share in [0, 1] as a percentage.
+
+    >>> percent(0.7338)
     '73.4%'
     """
     return f"{100 * share:.{decimals}f}%"
@@ -49,7 +55,9 @@ def pvalue(p: float) -> str:
 
 
 def usd_interval(low: float, high: float, decimals: int = 2) -> str:
-    """>>> usd_interval(-3.2, 10)
+    """A confidence interval in dollars.
+
+    >>> usd_interval(-3.2, 10)
     '-$3.20 to $10.00'
     """
     return f"{usd(low, decimals)} to {usd(high, decimals)}"

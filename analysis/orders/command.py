@@ -1,0 +1,55 @@
+"""``python -m analysis rfm``: derive the customer table, print the log, write it atomically."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..atomic import atomic_output
+from .pipeline import RFMRun, derive_customers
+from .read import is_url
+from .roles import parse_column_roles
+from .transform import MONEY_COLUMNS, OUTPUT_COLUMNS
+
+
+def run_rfm_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Entry point called by :mod:`analysis.cli`; returns the exit status.
+
+    Raises :class:`~analysis.errors.OrderLogError` for anything the user can fix;
+    the CLI prints it and exits 2. The output file is only written on success.
+    """
+    roles = parse_column_roles(args.column)
+    location = args.orders if not is_url(args.orders) else str(args.orders)
+    run = derive_customers(location, args.as_of, roles=roles, margin=args.margin,
+                           holdout_months=args.holdout_months)
+    write_customer_table(run, args.out)
+    print(format_log(run, args.out), file=out)
+    return 0
+
+
+def write_customer_table(run: RFMRun, path: Path) -> None:
+    """Write the customer table as CSV, money to the cent, all or nothing."""
+    with atomic_output(path) as temporary:
+        frame = run.customers.loc[:, list(OUTPUT_COLUMNS)].copy()
+        for column in MONEY_COLUMNS:
+            frame[column] = frame[column].map("{:.2f}".format)
+        frame.to_csv(temporary, index=False)
+
+
+def format_log(run: RFMRun, out_path: Path | None = None) -> str:
+    """The run log: source, cleaning counts, window, holdout, notes, segment sizes."""
+    c, p = run.cleaning, run.params
+    width = max(len(rule) for rule, _ in c.rows())
+    lines = [f"read {run.source}: {c.lines_read:,} order lines, {run.first_day} to {run.last_day}",
+             "cleaning (each line counted under the first rule it breaks):"]
+    lines += [f"  {rule:<{width}}  {count:>12,} removed" for rule, count in c.rows()]
+    lines.append(f"  {'kept':<{width}}  {c.kept:>12,}")
+    lines.append(f"as of {p.as_of}: window {p.window_start} (excl.) to {p.as_of}; "
+                 f"holdout to {p.holdout_end} ({p.holdout_months} months, {run.holdout}); margin {p.margin:.0%}")
+    lines += [f"note: {note}" for note in run.notes()]
+    sizes = run.customers["Segment"].value_counts()
+    lines.append("segments: " + ", ".join(f"{label} {int(n):,}" for label, n in sizes.items()))
+    target = f" to {out_path}" if out_path is not None else ""
+    lines.append(f"wrote {len(run.customers):,} customers{target}")
+    return "\n".join(lines)

@@ -1,0 +1,204 @@
+"""Run the whole derivation: open, check, clean, transform; return plain results.
+
+Nothing here prints or writes files; :mod:`analysis.orders.command` and the
+Segmentation chapter render what :func:`derive_customers` returns.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from ..errors import OrderLogError
+from .clean import CleaningReport, LogAudit, audit_lines, clean_lines, typed_lines, unparsable_examples
+from .read import OrderSource, open_order_log
+from .roles import ColumnRoles, resolve_roles
+from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
+
+HOLDOUT_FULL, HOLDOUT_PARTIAL, HOLDOUT_NONE, HOLDOUT_OFF = "full", "partial", "none", "off"
+
+
+@dataclass(frozen=True)
+class RFMRun:
+    """Everything one derivation produced.
+
+    Attributes
+    ----------
+    source : str
+        What was read (file name, format, encoding).
+    roles : ColumnRoles
+        The column mapping actually used (after the order-column fallback).
+    params : RFMParameters
+    cleaning : CleaningReport
+    first_day, last_day : date
+        Date range of the kept lines.
+    holdout : str
+        ``full``, ``partial`` (log ends inside the holdout), ``none`` (log ends on or
+        before as-of: CustomerValue is past profit only) or ``off`` (0 months asked).
+    customers : pandas.DataFrame
+        The customer table, sorted by CustomerID.
+    monthly : pandas.DataFrame or None
+        Monthly revenue, active and new customers (only when asked for).
+    """
+
+    source: str
+    roles: ColumnRoles
+    params: RFMParameters
+    cleaning: CleaningReport
+    first_day: date
+    last_day: date
+    holdout: str
+    customers: pd.DataFrame
+    monthly: pd.DataFrame | None = None
+
+    @property
+    def orders_per_day(self) -> bool:
+        """True when the log has no order column and orders are customer-days."""
+        return self.roles.order is None
+
+    def notes(self) -> list[str]:
+        """Plain-language caveats for the log and the chapter, decided by rule."""
+        notes = []
+        if self.orders_per_day:
+            notes.append("no order column: an order is one customer's purchases on one calendar day")
+        if self.holdout == HOLDOUT_NONE:
+            notes.append(f"the log ends on {self.last_day}, not after the as-of date: "
+                         "CustomerValue is past profit only (margin x 12-month revenue)")
+        elif self.holdout == HOLDOUT_PARTIAL:
+            notes.append(f"the log ends on {self.last_day}, inside the holdout "
+                         f"(to {self.params.holdout_end}): holdout revenue covers only part of it")
+        lapsed = int((self.customers["Frequency"] == 0).sum())
+        if lapsed:
+            notes.append(f"{lapsed:,} customers have no order in the 12-month window "
+                         "(Frequency 0, MonetaryValue 0); they are kept as lapsed customers")
+        return notes
+
+
+def derive_customers(location: str | Path, as_of: date | str | None = None, *,
+                     roles: ColumnRoles = ColumnRoles(), margin: float = 0.30,
+                     holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
+                     with_activity: bool = False) -> RFMRun:
+    """Turn an order log into the customer table.
+
+    Parameters
+    ----------
+    location : str or Path
+        CSV or Parquet file, or ``URL#table`` for a warehouse.
+    as_of : date or ``YYYY-MM-DD``, optional
+        Reference day; default the last day of the log.
+    roles : ColumnRoles
+        Column mapping (default: Online Retail names).
+    margin, holdout_months
+        See :class:`~analysis.orders.transform.RFMParameters`.
+    backend : ibis backend, optional
+        Engine for files (default: in-memory DuckDB).
+    with_activity : bool
+        Also compute monthly revenue / active / new customers for the chapter.
+
+    Raises
+    ------
+    OrderLogError
+        Missing columns, unparsable dates or numbers, an empty log, nothing left
+        after cleaning, or an as-of date outside the log.
+    """
+    source = open_order_log(location, backend)
+    roles = resolve_roles(roles, source.table.columns, source.description)
+    typed = typed_lines(source.table, roles, source.dialect)
+    audit = _run_audit(typed, roles, source)
+    _refuse_unparsable(audit, typed, roles, source, location)
+    kept_before_dedup = audit.lines_read - audit.missing_customer - audit.cancellations - audit.non_positive
+    if kept_before_dedup == 0:
+        raise OrderLogError(
+            f"{source.description}: none of the {audit.lines_read:,} lines is left after cleaning "
+            f"(missing customer {audit.missing_customer:,}, cancellations {audit.cancellations:,}, "
+            f"non-positive quantity/price/amount {audit.non_positive:,}); check the column mapping")
+
+    params = RFMParameters(as_of=_as_of_date(as_of, audit), margin=margin, holdout_months=holdout_months)
+    if not audit.first_day <= params.as_of <= audit.last_day:
+        raise OrderLogError(
+            f"--as-of {params.as_of} is outside the order log, which runs from {audit.first_day} "
+            f"to {audit.last_day} (kept lines); choose a date in that range")
+
+    lines = _materialise(clean_lines(typed, roles, list(source.table.columns)), source)
+    kept = int(lines.count().to_pyarrow().as_py())
+    cleaning = CleaningReport(
+        lines_read=audit.lines_read, missing_customer=audit.missing_customer,
+        cancellations=audit.cancellations, non_positive=audit.non_positive,
+        duplicates=kept_before_dedup - kept, kept=kept)
+
+    customers = (customer_table_expr(lines, params).to_pyarrow().to_pandas()
+                 .sort_values("CustomerID", kind="stable").reset_index(drop=True))
+    monthly = None
+    if with_activity:
+        monthly = monthly_activity_expr(lines, params.as_of).to_pyarrow().to_pandas()
+    return RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
+                  first_day=audit.first_day, last_day=audit.last_day,
+                  holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly)
+
+
+def _run_audit(typed: ibis.Table, roles: ColumnRoles, source: OrderSource) -> LogAudit:
+    try:
+        return audit_lines(typed, roles)
+    except Exception as error:
+        # The first full scan is where a malformed file shows itself (ragged rows, bad quoting).
+        if source.dialect == "duckdb" and type(error).__module__.startswith(("duckdb", "_duckdb")):
+            first = str(error).strip().splitlines()
+            raise OrderLogError(f"{source.description}: cannot be read ({' '.join(first[:2])})") from error
+        raise
+
+
+def _refuse_unparsable(audit: LogAudit, typed: ibis.Table, roles: ColumnRoles,
+                       source: OrderSource, location) -> None:
+    if audit.lines_read == 0:
+        raise OrderLogError(f"{location}: the order log is empty (a header but no order lines)")
+    problems = []
+    # CSV rows are reported as file lines (header = line 1); other sources as row numbers.
+    first_row, unit = (2, "line") if source.is_text_file else (1, "row")
+    for column, count in audit.unparsable.items():
+        if not count:
+            continue
+        examples = unparsable_examples(typed, column, roles, first_row)
+        shown = ", ".join(f"{unit} {row}: {value!r}" for row, value in examples)
+        kind = "dates" if column == roles.date else "numbers"
+        problems.append(f"column {column!r}: {count:,} unparsable {kind} ({shown}"
+                        f"{', ...' if count > len(examples) else ''})")
+    if problems:
+        hint = ("dates must be ISO 8601 (2011-12-09 or 2011-12-09 12:50:00) or month/day/year "
+                "as in Online Retail (12/9/2011 12:50); numbers use a decimal point")
+        raise OrderLogError(f"{source.description}: " + "; ".join(problems) + f". {hint}")
+
+
+def _as_of_date(as_of: date | str | None, audit: LogAudit) -> date:
+    if as_of is None:
+        return audit.last_day
+    if isinstance(as_of, date):
+        return as_of
+    try:
+        return date.fromisoformat(str(as_of).strip())
+    except ValueError:
+        raise OrderLogError(f"--as-of {as_of!r}: expected a date as YYYY-MM-DD, e.g. 2011-12-09") from None
+
+
+def _materialise(lines: ibis.Table, source: OrderSource) -> ibis.Table:
+    """Keep the clean lines in DuckDB memory so the file is parsed and de-duplicated once.
+
+    Other engines get the expression as is: their optimiser (or cache) decides.
+    """
+    if source.dialect != "duckdb":
+        return lines
+    con = source.table._find_backend()
+    return con.create_table(f"clean_order_lines_{uuid.uuid4().hex}", lines, temp=True)
+
+
+def _holdout_status(params: RFMParameters, last_day: date) -> str:
+    if params.holdout_months == 0:
+        return HOLDOUT_OFF
+    if last_day <= params.as_of:
+        return HOLDOUT_NONE
+    if last_day < params.holdout_end:
+        return HOLDOUT_PARTIAL
+    return HOLDOUT_FULL
