@@ -19,7 +19,7 @@ LIGHT_RULE_COLOUR = "#D9D9D9"
 def build_table(frame: pd.DataFrame, *, table_id: str, title: str, subtitle: str | None,
                 labels: dict[str, str], numeric: Sequence[str], notes: Sequence[str],
                 rowname_col: str | None = None, groupname_col: str | None = None,
-                hidden: Sequence[str] = ()) -> GT:
+                hidden: Sequence[str] = (), stubhead: str | None = None) -> GT:
     """A GT in the house style from a frame of already-formatted strings.
 
     Parameters
@@ -35,6 +35,8 @@ def build_table(frame: pd.DataFrame, *, table_id: str, title: str, subtitle: str
     """
     table = GT(frame, rowname_col=rowname_col, groupname_col=groupname_col, id=table_id, auto_align=False)
     table = table.tab_header(title=title, subtitle=subtitle)
+    if stubhead is not None:
+        table = table.tab_stubhead(label=stubhead)
     if hidden:
         table = table.cols_hide(list(hidden))
     table = table.cols_label(**labels)
@@ -82,10 +84,13 @@ def _house_options(table: GT, table_id: str) -> GT:
         row_group_font_weight="bold", row_group_border_top_color=LIGHT_RULE_COLOUR,
         row_group_border_bottom_color=LIGHT_RULE_COLOUR, row_group_border_bottom_width="1px",
         table_body_hlines_color="transparent", table_body_border_bottom_color=RULE_COLOUR,
-        stub_border_color="transparent",
+        stub_border_style="none",
         data_row_padding="4px",
         source_notes_font_size="12px", source_notes_padding="3px",
         # Figures in a column line up digit under digit.
         table_additional_css=[f"#{table_id} .gt_row {{ font-variant-numeric: tabular-nums; }}",
-                              f"#{table_id} .gt_sourcenote {{ color: #555555; line-height: 1.35; }}"],
+                              f"#{table_id} .gt_sourcenote {{ color: #555555; line-height: 1.35; }}",
+                              f"#{table_id} .gt_title {{ font-weight: 600; }}",
+                              # Long notes wrap at the table's width instead of widening it.
+                              f"#{table_id} .gt_sourcenote .gt_from_md {{ display: block; contain: inline-size; }}"],
     )

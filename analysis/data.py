@@ -37,6 +37,30 @@ ROWS_PER_COEFFICIENT = 10
 # confidence interval is too wide to steer any budget.
 MIN_SEGMENT_SIZE = 10
 MAX_ROWS_NAMED = 5
+
+# What each contract column means; the Methods chapter prints this.
+DATA_DICTIONARY = {
+    ID_COLUMN: ("text", "Unique customer identifier."),
+    OUTCOME: ("USD", "Value score: past profit plus projected near-term value. May be negative."),
+    "Recency": ("whole days, 0 or more", "Days since the customer's last order (lower is more recent)."),
+    "Frequency": ("whole orders, 0 or more", "Completed orders in the last 12 months."),
+    "MonetaryValue": ("USD, 0 or more", "Average order value (basket size)."),
+    SEGMENT_COLUMN: ("label", "CRM label: " + ", ".join(CANONICAL_SEGMENTS) + "."),
+}
+
+# Every rule load_customers enforces, in words, for the validation summary.
+CONTRACT_RULES = (
+    "the file is a non-empty, comma-separated text file (UTF-8, or Latin-1 as a fallback)",
+    "every required column is present (extra columns are ignored)",
+    "every row has as many fields as the header",
+    "numbers parse, and no value is missing, NaN or infinite",
+    "Recency and Frequency are whole numbers, 0 or more; MonetaryValue is 0 or more",
+    "customer IDs are unique",
+    "segment labels are one of the four CRM labels (ignoring case and spaces)",
+    "there are at least 10 customers per estimated coefficient",
+    "there are at least two segments, each with at least 10 customers",
+    "no predictor is constant",
+)
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 

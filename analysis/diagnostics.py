@@ -2,22 +2,21 @@
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.diagnostic import het_breuschpagan
-from statsmodels.stats.stattools import jarque_bera
+# scipy.special's chdtrc is what scipy.stats.chi2.sf calls; importing scipy.stats and
+# statsmodels.stats would cost more than the whole fit at a million customers.
+from scipy import special
 
 from .data import PREDICTORS
 from .results import Diagnostics
 
 
-def influence_measures(X: np.ndarray, residual: np.ndarray, normalized_cov: np.ndarray,
+def influence_measures(leverage: np.ndarray, residual: np.ndarray, n_coefficients: int,
                        scale: float) -> tuple[np.ndarray, np.ndarray]:
     """Leverage (hat values) and Cook's distance, as R's ``hatvalues`` and ``cooks.distance``.
 
-    Computed row by row from (X'X)^-1 instead of through statsmodels' influence object,
-    which would build far more than the report needs at a million customers.
+    The hat values come from the fit's QR decomposition; statsmodels' influence object
+    would build far more than the report needs at a million customers.
     """
-    leverage = np.einsum("ij,jk,ik->i", X, normalized_cov, X, optimize=True)
-    n_coefficients = X.shape[1]
     cooks = residual**2 / (n_coefficients * scale) * leverage / (1 - leverage) ** 2
     return leverage, cooks
 
@@ -62,12 +61,52 @@ def scaled_condition_number(X: np.ndarray) -> float:
     return float(np.sqrt(eigenvalues.max() / eigenvalues.min()))
 
 
+def breusch_pagan(residual: np.ndarray, X: np.ndarray, normalized_cov: np.ndarray) -> tuple[float, int, float]:
+    """Studentized (Koenker) Breusch-Pagan test on the model's own regressors.
+
+    As ``lmtest::bptest(m)`` (studentize = TRUE) and statsmodels'
+    ``het_breuschpagan(robust=True)``: n times the R-squared of the squared residuals
+    regressed on X, chi-squared with k - 1 degrees of freedom. ``normalized_cov`` is
+    the fit's (X'X)^-1, so the auxiliary regression needs no second decomposition.
+
+    Returns
+    -------
+    statistic, degrees of freedom, p-value
+    """
+    squared = residual**2
+    unexplained = squared - X @ (normalized_cov @ (X.T @ squared))
+    centred = squared - squared.mean()
+    r_squared = 1 - float(unexplained @ unexplained) / float(centred @ centred)
+    statistic = len(residual) * r_squared
+    df = X.shape[1] - 1
+    return statistic, df, float(special.chdtrc(df, statistic))
+
+
+def jarque_bera(residual: np.ndarray) -> tuple[float, float, float, float]:
+    """Jarque-Bera normality test with biased moments, as statsmodels' ``jarque_bera``.
+
+    Returns
+    -------
+    statistic, p-value, skewness, kurtosis (not excess: 3 for a normal distribution)
+    """
+    deviation = residual - residual.mean()
+    squared = deviation**2
+    m2 = squared.mean()
+    m3 = (squared * deviation).mean()
+    m4 = (squared * squared).mean()
+    skewness = m3 / m2**1.5
+    kurtosis = m4 / m2**2
+    statistic = len(residual) / 6 * (skewness**2 + (kurtosis - 3) ** 2 / 4)
+    return float(statistic), float(special.chdtrc(2, statistic)), float(skewness), float(kurtosis)
+
+
 def compute_diagnostics(fit, X: np.ndarray, names: list[str], residual: np.ndarray,
                         leverage: np.ndarray, cooks: np.ndarray) -> Diagnostics:
     n, n_coefficients = X.shape
-    gvif, gvif_df, gvif_adjusted = generalised_vif(np.asarray(fit.normalized_cov_params), names)
+    normalized_cov = np.asarray(fit.normalized_cov_params)
+    gvif, gvif_df, gvif_adjusted = generalised_vif(normalized_cov, names)
     # Studentized (Koenker) Breusch-Pagan on the model's own regressors, as lmtest::bptest.
-    bp_stat, bp_p, _, _ = het_breuschpagan(residual, X, robust=True)
+    bp_stat, _, bp_p = breusch_pagan(residual, X, normalized_cov)
     jb_stat, jb_p, skewness, kurtosis = jarque_bera(residual)
     cooks_threshold = 4 / n
     leverage_threshold = 2 * n_coefficients / n

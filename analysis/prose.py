@@ -34,6 +34,7 @@ from .results import SE_HC3, ModelResults, segment_term
 USD_DECIMALS = 2
 SHARE_DECIMALS = 1
 STAT_DECIMALS = 2
+F_DECIMALS = 1          # the fit table shows F statistics to one decimal
 
 # --- vocabulary: the only place direction words are chosen -----------------------------------
 COMPARATIVE = {1: "higher", -1: "lower"}   # "... $24.31 higher customer value"
@@ -97,6 +98,18 @@ PREDICTOR_WORDING = {
 
 def _dollars(value: float) -> str:
     return usd(value, USD_DECIMALS)
+
+
+def significant(value: float, digits: int = 2) -> str:
+    """A small statistic with ``digits`` significant digits, so 4/n stays readable at any n.
+
+    >>> significant(4 / 1_000_000, 1), significant(0.02867)
+    ('0.000004', '0.029')
+    """
+    if value == 0 or not math.isfinite(value):
+        return number(value, digits)
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    return number(value, decimals)
 
 
 def _sign(value: float) -> int:
@@ -229,11 +242,7 @@ def segment_effect(r: ModelResults, level: str) -> str:
     if level == r.reference:
         return (f"{level} is the reference segment: every segment effect is measured against "
                 f"{level} customers with the same {_rfm_nouns()}.")
-    row = r.coefficient(segment_term(level))
-    subject = f"Compared with {r.reference} customers who have the same {_rfm_nouns()}"
-    return _difference_sentence(r, level, r.reference, row.estimate, row.ci_low, row.ci_high,
-                                subject).replace(f"than {r.reference} customers ", "", 1) \
-        if False else _segment_sentence(r, level, row)
+    return _segment_sentence(r, level, r.coefficient(segment_term(level)))
 
 
 def _segment_sentence(r: ModelResults, level: str, row) -> str:
@@ -314,7 +323,7 @@ def labels_add_power(r: ModelResults) -> str:
     :data:`PRACTICAL_DELTA_R2` is also called small in practical terms.
     """
     nested = r.nested
-    test = (f"F({nested.df_num}, {integer(nested.df_den)}) = {number(nested.f, STAT_DECIMALS)}, "
+    test = (f"F({nested.df_num}, {integer(nested.df_den)}) = {number(nested.f, F_DECIMALS)}, "
             f"p {_p_clause(nested.p)}")
     shares = (f"R² is {percent(r.full.r_squared, SHARE_DECIMALS)} with the labels and "
               f"{percent(r.rfm_only.r_squared, SHARE_DECIMALS)} with {_rfm_nouns()} alone "
@@ -367,15 +376,19 @@ def misalignment(r: ModelResults) -> str:
     others = []
     if "Low Value" in counts and r.misaligned_count("Low Value"):
         count = r.misaligned_count("Low Value")
-        others.append(f"{integer(count)} Low Value customer{'s' if count != 1 else ''} model in the top "
-                      f"quartile (candidates for upsell)")
+        others.append(f"{integer(count)} Low Value {_customers_model(count)} in the top quartile "
+                      f"(candidates for upsell)")
     if "High Value" in counts and r.misaligned_count("High Value"):
         count = r.misaligned_count("High Value")
-        others.append(f"{integer(count)} High Value customer{'s' if count != 1 else ''} model in the "
-                      f"bottom quartile (the label overstates their value)")
+        others.append(f"{integer(count)} High Value {_customers_model(count)} in the bottom quartile "
+                      f"(the label overstates their value)")
     if others:
         return f"{first} Beyond win-back, {_join(others)}."
     return first
+
+
+def _customers_model(count: int) -> str:
+    return "customer models" if count == 1 else "customers model"
 
 
 def misaligned_at_risk_count(r: ModelResults) -> str:
@@ -463,8 +476,8 @@ def caveats(r: ModelResults) -> list[str]:
                      f"classical standard errors.")
     if d.n_influential > 0:
         note = (f"{integer(d.n_influential)} customers ({percent(d.n_influential / r.n, SHARE_DECIMALS)}) "
-                f"have a Cook's distance above 4/n = {number(d.cooks_threshold, 4)}; the largest is "
-                f"{number(d.max_cooks_distance, 3)}.")
+                f"have a Cook's distance above 4/n = {significant(d.cooks_threshold, 1)}; the largest is "
+                f"{significant(d.max_cooks_distance)}.")
         if d.max_cooks_distance > COOKS_MAJOR:
             note += (f" At least one customer is above {number(COOKS_MAJOR, 1)}, so a single record "
                      f"can move the estimates: check the labelled customers in the diagnostic plot "
@@ -479,10 +492,10 @@ def caveats(r: ModelResults) -> list[str]:
     collinear = {term: value for term, value in d.vif_adjusted.items() if value > ADJUSTED_GVIF_LIMIT}
     if collinear:
         listed = _join([f"{term} ({number(value, STAT_DECIMALS)})" for term, value in collinear.items()])
-        notes.append(f"Collinearity widens the confidence intervals of {listed}: their adjusted GVIF "
+        notes.append(f"Collinearity widens the confidence intervals of {listed}: the adjusted GVIF "
                      f"exceeds √5 ≈ {number(ADJUSTED_GVIF_LIMIT, STAT_DECIMALS)}. Their separate "
-                     f"effects are estimated less precisely than the table's precision suggests "
-                     f"they can be told apart.")
+                     f"effects are hard to tell apart, so read those coefficients together rather "
+                     f"than one at a time.")
     if d.condition_number > CONDITION_NUMBER_LIMIT:
         notes.append(f"The scaled condition number is {number(d.condition_number, 1)} (above "
                      f"{number(CONDITION_NUMBER_LIMIT, 0)}): the predictors are close to linearly "

@@ -46,3 +46,31 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def data_date(path: Path) -> str:
+    """When this data snapshot was made: its last commit if git holds it unchanged, else its mtime.
+
+    A fresh clone gives every file the clone's time as mtime, so the commit date is
+    the honest date for committed data; a refreshed, uncommitted file has its own.
+    """
+    path = Path(path).resolve()
+    try:
+        unchanged = subprocess.run(["git", "-C", str(path.parent), "diff", "--quiet", "HEAD", "--", path.name],
+                                   capture_output=True, timeout=10).returncode == 0
+        tracked = subprocess.run(["git", "-C", str(path.parent), "ls-files", "--error-unmatch", path.name],
+                                 capture_output=True, timeout=10).returncode == 0
+        if unchanged and tracked:
+            stamp = subprocess.run(["git", "-C", str(path.parent), "log", "-1", "--format=%ct", "--", path.name],
+                                   capture_output=True, text=True, timeout=10).stdout.strip()
+            if stamp:
+                return _utc(float(stamp))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return _utc(path.stat().st_mtime)
+
+
+def _utc(timestamp: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -78,7 +78,8 @@ def coefficient_rows(results: ModelResults) -> pd.DataFrame:
             for term in PREDICTORS]
     group = segment_group(results)
     same_rfm = f"vs {results.reference}, same R, F and M"
-    for level in results.levels:
+    # The reference level leads its group, as gtsummary and modelsummary print it.
+    for level in sorted(results.levels, key=lambda level: level != results.reference):
         if level == results.reference:
             rows.append({"term": segment_term(level), "group": group, "label": f"{level} (reference)",
                          "unit": "reference level", "estimate": REFERENCE_MARK, "ci": "", "std_error": "",
@@ -158,6 +159,13 @@ def _misalignment_order(results: ModelResults) -> pd.DataFrame:
     return flagged.sort_values(["distance", "CustomerID"], ascending=[False, True], kind="stable")
 
 
+def _without_label(reason: str, label: str) -> str:
+    """``"At Risk, top-quartile RFM value"`` shown beside its label reads ``"Top-quartile RFM value"``."""
+    prefix = f"{label}, "
+    text = str(reason)[len(prefix):] if str(reason).startswith(prefix) else str(reason)
+    return text[:1].upper() + text[1:]
+
+
 def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISALIGNED) -> pd.DataFrame:
     """Displayed cells of :func:`analysis.tables.misaligned_customers`: the ``top`` most extreme."""
     if top < 1:
@@ -166,7 +174,8 @@ def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISAL
     return pd.DataFrame({
         "CustomerID": chosen["CustomerID"].astype(str).to_list(),
         "segment": chosen["Segment"].astype(str).to_list(),
-        "reason": chosen["misalignment"].astype(str).to_list(),
+        # The label has its own column; the reason keeps only what the RFM side says.
+        "reason": [_without_label(reason, label) for reason, label in zip(chosen["misalignment"], chosen["Segment"])],
         "rfm_prediction": [usd(v) for v in chosen["rfm_prediction"]],
         "actual": [usd(v) for v in chosen["CustomerValue"]],
     })
@@ -182,10 +191,10 @@ def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
     counts = results.customers["Segment"].value_counts()
     rows = []
     for level in results.levels:
-        size, flagged = int(counts.get(level, 0)), results.misaligned_count(level)
+        size, flagged, rule = int(counts.get(level, 0)), results.misaligned_count(level), _rule_for(results, level)
+        checked = size > 0 and rule != REFERENCE_MARK
         rows.append({"segment": level, "customers": integer(size), "misaligned": integer(flagged),
-                     "share": percent(flagged / size) if size else REFERENCE_MARK,
-                     "rule": _rule_for(results, level)})
+                     "share": percent(flagged / size) if checked else REFERENCE_MARK, "rule": rule})
     total = results.misaligned_count()
     rows.append({"segment": "All customers", "customers": integer(results.n), "misaligned": integer(total),
                  "share": percent(total / results.n), "rule": ""})

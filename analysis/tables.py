@@ -17,10 +17,10 @@ from great_tables import GT
 
 from ._table_style import bold_rows, build_table, mute_rows
 from .formatting import integer
-from .results import ModelResults
+from .results import SE_HC3, ModelResults
 from .table_rows import (DEFAULT_TOP_MISALIGNED, coefficient_rows, fit_note, intercept_note,
-                         misaligned_count_rows, misaligned_customer_rows, model_fit_rows, p_phrase,
-                         se_note, segment_effect_rows, segment_profile_rows)
+                         misaligned_count_rows, misaligned_customer_rows, model_fit_rows, se_note,
+                         segment_effect_rows, segment_profile_rows)
 
 __all__ = [
     "TABLE_IDS", "coefficients", "model_fit", "segment_effects", "misaligned_customers",
@@ -58,7 +58,7 @@ def coefficients(results: ModelResults) -> GT:
                 "t": "t", "p": "p"},
         numeric=["estimate", "ci", "std_error", "t", "p"],
         notes=[fit_note(results), se_note(results), intercept_note(results), ASSOCIATION_NOTE],
-        rowname_col="label", groupname_col="group", hidden=["term", "is_reference"])
+        rowname_col="label", groupname_col="group", hidden=["term", "is_reference"], stubhead="Term")
     table = table.tab_spanner(label=f"Inference ({results.se_type})", columns=["ci", "std_error", "t", "p"])
     return mute_rows(table, rows.index[rows["is_reference"]].to_list())
 
@@ -66,7 +66,7 @@ def coefficients(results: ModelResults) -> GT:
 def model_fit(results: ModelResults) -> GT:
     """RFM-only and full model side by side, with the nested F-test for the segment labels."""
     f_tests = ("The F-tests are classical (they assume constant residual variance)."
-               if results.se_type == "HC3" else "The F-tests use classical OLS standard errors.")
+               if results.se_type == SE_HC3 else "The F-tests use classical OLS standard errors.")
     return build_table(
         model_fit_rows(results), table_id=TABLE_IDS["model_fit"],
         title="How much of customer value the model explains",
@@ -75,7 +75,7 @@ def model_fit(results: ModelResults) -> GT:
         numeric=["rfm_only", "full"],
         notes=[fit_note(results), se_note(results),
                f"AIC and BIC as R reports them (lower is better). {f_tests}"],
-        rowname_col="label", groupname_col="group", hidden=["statistic"])
+        rowname_col="label", groupname_col="group", hidden=["statistic"], stubhead="Statistic")
 
 
 def segment_effects(results: ModelResults) -> GT:
@@ -89,7 +89,7 @@ def segment_effects(results: ModelResults) -> GT:
         notes=[fit_note(results), se_note(results),
                f"Holm p adjusts for all {len(results.contrasts)} pairs together; "
                "confidence intervals are not adjusted.", ASSOCIATION_NOTE],
-        rowname_col="label", groupname_col="group", hidden=["segment", "versus"])
+        rowname_col="label", groupname_col="group", hidden=["segment", "versus"], stubhead="Segments")
 
 
 def misaligned_customers(results: ModelResults, top: int = DEFAULT_TOP_MISALIGNED) -> GT:
@@ -139,7 +139,7 @@ def segment_profile(results: ModelResults) -> GT:
         notes=[fit_note(results),
                "Recency in days since the last order; frequency in orders over 12 months; "
                "basket is the average order value."],
-        rowname_col="segment")
+        rowname_col="segment", stubhead="CRM label")
     for label, columns in (("Customers", ["customers", "share"]),
                            ("Recency (days)", ["recency_mean", "recency_median"]),
                            ("Frequency (orders)", ["frequency_mean", "frequency_median"]),
@@ -148,6 +148,3 @@ def segment_profile(results: ModelResults) -> GT:
         table = table.tab_spanner(label=label, columns=columns)
     return bold_rows(table, [len(rows) - 1])
 
-
-# Kept importable from here for chapters that want both the table and its cells.
-_ = p_phrase

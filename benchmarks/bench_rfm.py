@@ -12,7 +12,6 @@ A benchmark prints numbers; it is never a test that can go flaky.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import subprocess
@@ -21,11 +20,12 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.orders.synthetic import generate_order_log  # noqa: E402 – after the path is set
+
 OUT = ROOT / "benchmarks" / "out"
 AS_OF = "2011-06-30"
 GOAL_SECONDS, GOAL_GB = 20.0, 4.0
@@ -43,49 +43,6 @@ PANDAS_BASELINE = textwrap.dedent("""
         last=("InvoiceDate", "max"), orders=("InvoiceNo", "nunique"), revenue=("Amount", "sum"))
     print(len(per_customer), "customers")
 """)
-
-
-def generate_order_log(path: Path, n_lines: int, seed: int = 20261123) -> None:
-    """Write an Online Retail-layout CSV with cancellations, guests and duplicate lines.
-
-    About 20 lines per invoice and 5 invoices per customer over two years; dates are
-    text in the Online Retail month/day/year format, so parsing cost is realistic.
-    """
-    rng = np.random.default_rng(seed)
-    n_invoices = max(n_lines // 20, 1)
-    n_customers = max(n_invoices // 5, 1)
-    start = dt.datetime(2010, 1, 1, 8, 0)
-    minutes = rng.integers(0, 730 * 24 * 60, n_invoices)
-    stamps = [(start + dt.timedelta(minutes=int(m))) for m in minutes]
-    invoice_dates = np.array([f"{s.month}/{s.day}/{s.year} {s.hour}:{s.minute:02d}" for s in stamps])
-    invoice_numbers = (500000 + np.arange(n_invoices)).astype(str).astype(object)
-    cancelled = rng.random(n_invoices) < 0.015
-    invoice_numbers[cancelled] = "C" + invoice_numbers[cancelled]
-    customers = (10000 + rng.integers(0, n_customers, n_invoices)).astype(str).astype(object)
-    customers[rng.random(n_invoices) < 0.2] = None  # guest checkouts, as in Online Retail
-
-    which = np.sort(rng.integers(0, n_invoices, n_lines))
-    products = rng.integers(0, 3000, n_lines)
-    quantity = rng.integers(1, 25, n_lines)
-    quantity[cancelled[which]] *= -1
-    price = np.round(rng.gamma(2.0, 2.0, n_lines) + 0.1, 2)
-    table = pa.table({
-        "InvoiceNo": pa.array(invoice_numbers[which], pa.string()),
-        "StockCode": pa.array((20000 + products).astype(str)),
-        "Description": pa.array(np.char.add("PRODUCT ", products.astype(str))),
-        "Quantity": pa.array(quantity),
-        "InvoiceDate": pa.array(invoice_dates[which]),
-        "UnitPrice": pa.array(price),
-        "CustomerID": pa.array(customers[which], pa.string()),
-        "Country": pa.array(np.where(products % 7 == 0, "France", "United Kingdom")),
-    })
-    # About 1% exact duplicates, as scanners and exports produce.
-    duplicates = table.take(np.sort(rng.integers(0, n_lines, n_lines // 100)))
-    table = pa.concat_tables([table, duplicates]).slice(0, n_lines)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    pacsv.write_csv(table, temporary)
-    os.replace(temporary, path)
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:

@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -110,7 +111,7 @@ def _copy_local_images(ast: dict, doc_dir: Path, project_dir: Path, target_doc_d
 
 
 def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict | None = None,
-                   fingerprint: str = "", cache_dir: Path | None = None,
+                   fingerprint: str = "", cache_dir: Path | None = None, jobs: int | None = None,
                    progress: Callable[[str], None] = print_progress) -> BuildResult:
     """Render every document of a Quarto website project into ``out_dir``, atomically.
 
@@ -121,12 +122,15 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     out_dir : Path, optional
         Where the site is published; default ``project.output-dir`` (``_site``).
     env : dict, optional
-        Variables added to this process's environment for the kernels.
+        Variables added to this process's environment for the kernels; a
+        value of None removes that variable.
     fingerprint : str
         Anything else the documents' results depend on (code version, data
         hash). Part of the cache key.
     cache_dir : Path, optional
         Execution cache folder; None disables caching.
+    jobs : int, optional
+        Documents executed at once (one kernel each); default: the number of CPUs, at most 4.
     progress : callable
         Receives progress lines.
 
@@ -143,35 +147,24 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     started = time.perf_counter()
     project = load_project(Path(project_dir))
     out_dir = Path(out_dir) if out_dir is not None else project.root / project.output_dir
-    kernel_env = {**os.environ, **(env or {})}
+    # A value of None removes the variable, so a stale one from the shell cannot leak in.
+    kernel_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     sources = _load_sources(project)
     site = _site_map(project, sources)
     cache = ExecutionCache(cache_dir)
+    jobs = jobs if jobs is not None else min(4, os.cpu_count() or 1)
     config_text = (project.root / "_quarto.yml").read_text(encoding="utf-8")
     result = BuildResult(out_dir=Path(out_dir).resolve())
 
     with staged_output(out_dir) as staging, tempfile.TemporaryDirectory(prefix="renderer-typst-") as scratch:
         scratch = Path(scratch)
-        for number, source in enumerate(sources, 1):
+        executed_by_doc, options_by_doc = _execute_all(project, sources, cache, config_text, fingerprint,
+                                                       kernel_env, jobs, progress, result)
+        for source in sources:
             doc_started = time.perf_counter()
             page = site.pages[source.rel]
-            first_format, first_options = next(iter(source.formats.items()))
-            options = [chunk_options(project, source.document, first_options, chunk)
-                       for chunk in source.document.chunks]
-            key = cache_key(__version__, source.rel, source.text, config_text, fingerprint,
-                            json.dumps(source.formats, sort_keys=True, default=str))
-            executed = cache.load(key, project.root)
-            if executed is not None:
-                progress(f"[{number}/{len(sources)}] {source.rel}: unchanged, using cached results")
-                result.cached.append(source.rel)
-            else:
-                progress(f"[{number}/{len(sources)}] {source.rel}: executing "
-                         f"{sum(1 for o in options if o['eval'])} chunk(s)")
-                before = snapshot(project.root, project.resources)
-                executed = execute_document(source.document, source.rel, options, kernel_env,
-                                            first_options, progress)
-                cache.store(key, executed, project.root, changed_since(project.root, project.resources, before))
-                result.executed.append(source.rel)
+            executed = executed_by_doc[source.rel]
+            options = options_by_doc[source.rel]
             doc_dir = PurePosixPath(source.rel).parent
             stem = PurePosixPath(source.rel).stem
 
@@ -205,7 +198,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
                     result.warnings.append(f"{source.rel}: {warning}")
                 result.outputs.append(page.outputs[name])
                 progress(f"  wrote {page.outputs[name]}")
-            progress(f"  done in {time.perf_counter() - doc_started:.1f}s")
+            progress(f"  converted {source.rel} in {time.perf_counter() - doc_started:.1f}s")
         copy_assets(staging)
         for css in _extra_css(sources):
             if (project.root / css).is_file():
@@ -220,6 +213,59 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
             progress(f"  copied {len(copied)} resource file(s)")
     progress(f"site published to {result.out_dir} in {time.perf_counter() - started:.1f}s")
     return result
+
+
+def _execute_all(project, sources, cache, config_text, fingerprint, kernel_env, jobs, progress, result):
+    """Run (or fetch from the cache) every document; up to ``jobs`` kernels at once.
+
+    Documents are independent, each in its own kernel, so they run in parallel
+    threads; the first failure cancels what has not started and is re-raised.
+    """
+    executed_by_doc, options_by_doc = {}, {}
+    pending = []
+    for number, source in enumerate(sources, 1):
+        first_options = next(iter(source.formats.values()))
+        options = [chunk_options(project, source.document, first_options, chunk)
+                   for chunk in source.document.chunks]
+        options_by_doc[source.rel] = options
+        key = cache_key(__version__, source.rel, source.text, config_text, fingerprint,
+                        json.dumps(source.formats, sort_keys=True, default=str))
+        cached = cache.load(key, project.root)
+        if cached is not None:
+            progress(f"[{number}/{len(sources)}] {source.rel}: unchanged, using cached results")
+            result.cached.append(source.rel)
+            executed_by_doc[source.rel] = cached
+        else:
+            pending.append((number, source, options, first_options, key))
+
+    def run(number, source, options, first_options, key):
+        progress(f"[{number}/{len(sources)}] {source.rel}: executing "
+                 f"{sum(1 for o in options if o['eval'])} chunk(s)")
+        started = time.perf_counter()
+        executed = execute_document(source.document, source.rel, options, kernel_env, first_options, progress)
+        progress(f"  {source.rel}: executed in {time.perf_counter() - started:.1f}s")
+        return executed
+
+    # Resource files written by documents are attributed to the cache entry by
+    # comparing snapshots, which needs documents that write resources to run alone.
+    before = snapshot(project.root, project.resources)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run, *item): item for item in pending}
+        try:
+            for future in as_completed(futures):
+                number, source, _options, _first, key = futures[future]
+                executed_by_doc[source.rel] = future.result()
+                result.executed.append(source.rel)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    generated = changed_since(project.root, project.resources, before)
+    for _number, source, _options, _first, key in pending:
+        # Each entry keeps every file this build generated: restoring any one
+        # cached document then brings back a consistent downloads/ folder.
+        cache.store(key, executed_by_doc[source.rel], project.root, generated)
+    return executed_by_doc, options_by_doc
 
 
 def _extra_css(sources: list[_Source]) -> set:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,16 @@ except ImportError:
     pass
 
 def _qr_inline(_qr_exprs):
-    import json
+    import json, numbers
     ip = get_ipython()
     values = []
     for expr in _qr_exprs:
         value = eval(expr, ip.user_ns)
         if isinstance(value, str):
             values.append(value)
+            continue
+        if isinstance(value, numbers.Number) or getattr(value, "shape", None) == ():
+            values.append(str(value))  # numpy scalars: 2.003, not np.float64(2.003)
             continue
         data, _ = ip.display_formatter.format(value)
         values.append(data.get("text/markdown") or data.get("text/plain", str(value)))
@@ -80,12 +84,16 @@ class ExecutedDocument:
 class _Kernel:
     """One kernel for one document; ``run`` executes a cell and returns its outputs."""
 
-    def __init__(self, cwd: Path, env: dict):
+    def __init__(self, cwd: Path, env: dict, socket_dir: Path):
         self.notebook = nbformat.v4.new_notebook(metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
         self.client = NotebookClient(self.notebook, kernel_name="python3", timeout=None,
                                      resources={"metadata": {"path": str(cwd)}})
         self.env = env
+        # Local IPC sockets: nothing listens on TCP, and the kernel does not warn about it.
+        self.client.km = self.client.create_kernel_manager()
+        self.client.km.transport = "ipc"
+        self.client.km.ip = str(socket_dir / "kernel")
 
     def __enter__(self):
         self._context = self.client.setup_kernel(env=self.env)
@@ -137,7 +145,10 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
     inline: list = []
     setup = _SETUP.format(width=float(figure["fig-width"]), height=float(figure["fig-height"]),
                           dpi=int(figure["fig-dpi"]), sentinel=_INLINE_SENTINEL)
-    with _Kernel(document.path.parent, env) as kernel:
+    if not chunks and not any(isinstance(p, Markdown) and p.inline_expressions() for p in document.parts):
+        return ExecutedDocument(outputs=[], inline=[[] for _ in document.parts])  # no kernel needed
+    with tempfile.TemporaryDirectory(prefix="renderer-kernel-") as sockets, \
+            _Kernel(document.path.parent, env, Path(sockets)) as kernel:
         kernel.run(setup)
         chunk_index = 0
         for part in document.parts:
@@ -166,7 +177,7 @@ def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
     finally:
         if not options["warning"]:
             kernel.run("_qr_warn_ctx.__exit__(None, None, None)")
-    progress(f"  chunk {number}/{total} {chunk.describe()} ({time.perf_counter() - started:.1f}s)")
+    progress(f"  {display_name}: chunk {number}/{total} {chunk.describe()} ({time.perf_counter() - started:.1f}s)")
     return result
 
 

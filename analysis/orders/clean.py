@@ -26,18 +26,19 @@ import ibis.expr.datatypes as dt
 from ..errors import OrderLogError
 from .roles import ColumnRoles
 
-# Month/day/year as written by Online Retail exports (12/1/2010 8:26); ISO 8601 is tried first.
-TEXT_DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+# ISO 8601 and month/day/year as written by Online Retail exports (12/1/2010 8:26).
+# Anything else ISO-like (fractions, "T") falls through to a plain cast.
+TEXT_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
 EXAMPLES_SHOWN = 5
 
 # Typed columns get a prefix no real log uses, so they never clash with raw names.
-_CUSTOMER, _ORDER, _AT, _QUANTITY, _PRICE, _AMOUNT = (
-    "__customer", "__order", "__at", "__quantity", "__price", "__amount")
+_CUSTOMER, _ORDER, _AT, _QUANTITY, _PRICE, _AMOUNT, _COPIES = (
+    "__customer", "__order", "__at", "__quantity", "__price", "__amount", "__copies")
 
 
 @ibis.udf.scalar.builtin
-def try_strptime(text: str, format: str) -> datetime:  # noqa: A002 – DuckDB's argument name
-    """DuckDB's ``try_strptime``: NULL instead of an error when the text does not match."""
+def try_strptime(text: str, format: list[str]) -> datetime:  # noqa: A002 – DuckDB's argument name
+    """DuckDB's ``try_strptime``: the first format that matches, NULL when none does."""
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,23 @@ class LogAudit:
 
     lines_read: int
     unparsable: dict[str, int]
-    missing_customer: int
-    cancellations: int
-    non_positive: int
+    cleaning: CleaningReport
     first_day: date | None
     last_day: date | None
 
 
+def distinct_lines(table: ibis.Table) -> ibis.Table:
+    """One row per distinct raw line, with ``__copies`` = how many times it occurs.
+
+    Exact duplicates are judged on the line as written, every column included.
+    Grouping once, up front, lets every later count weigh lines by their copies,
+    so the file is scanned and de-duplicated a single time.
+    """
+    return table.group_by(list(table.columns)).aggregate(**{_COPIES: ibis._.count()})
+
+
 def typed_lines(table: ibis.Table, roles: ColumnRoles, dialect: str) -> ibis.Table:
-    """Add parsed, typed role columns next to the raw ones (raw ones stay for de-duplication)."""
+    """Parse the role columns into typed ones; keeps ``__copies`` (1 when absent) and nothing else."""
     columns = {
         _CUSTOMER: _normalise_id(table[roles.customer]),
         _ORDER: _normalise_text(table[roles.order]) if roles.order else ibis.null(dt.string),
@@ -94,7 +103,8 @@ def typed_lines(table: ibis.Table, roles: ColumnRoles, dialect: str) -> ibis.Tab
     else:
         columns[_QUANTITY] = _parse_number(table[roles.quantity], roles.quantity)
         columns[_PRICE] = _parse_number(table[roles.price], roles.price)
-    return table.mutate(**columns)
+    columns[_COPIES] = table[_COPIES] if _COPIES in table.columns else ibis.literal(1, "int64")
+    return table.select(**columns)
 
 
 def _rule_flags(typed: ibis.Table, roles: ColumnRoles) -> dict[str, ibis.BooleanValue]:
@@ -111,6 +121,11 @@ def _rule_flags(typed: ibis.Table, roles: ColumnRoles) -> dict[str, ibis.Boolean
     return {"missing_customer": missing_customer, "cancellations": cancelled, "non_positive": non_positive}
 
 
+def _kept(typed: ibis.Table, roles: ColumnRoles) -> ibis.BooleanValue:
+    flags = _rule_flags(typed, roles)
+    return ~(flags["missing_customer"] | flags["cancellations"] | flags["non_positive"])
+
+
 def _parsed_columns(roles: ColumnRoles) -> dict[str, str]:
     """Typed column -> the raw column it came from, for every column that must parse."""
     parsed = {_AT: roles.date}
@@ -123,15 +138,21 @@ def _parsed_columns(roles: ColumnRoles) -> dict[str, str]:
 
 
 def audit_lines(typed: ibis.Table, roles: ColumnRoles) -> LogAudit:
-    """Count unparsable values and rule breaks, and find the first and last order day, in one query."""
+    """Count unparsable values, rule breaks and duplicates, and find the log's date range, in one query.
+
+    Every count weighs a distinct line by its ``__copies``, so the counts are of lines as read.
+    """
+    copies = typed[_COPIES]
     flags = _rule_flags(typed, roles)
-    kept = ~(flags["missing_customer"] | flags["cancellations"] | flags["non_positive"])
+    kept = _kept(typed, roles)
     day = typed[_AT].date()
-    metrics = {"lines_read": typed.count()}
+    metrics = {"lines_read": copies.sum()}
     for typed_name, raw_name in _parsed_columns(roles).items():
-        metrics[f"unparsable:{raw_name}"] = typed[typed_name].isnull().cast("int64").sum()
+        metrics[f"unparsable:{raw_name}"] = ibis.ifelse(typed[typed_name].isnull(), copies, 0).sum()
     for name, flag in flags.items():
-        metrics[name] = flag.cast("int64").sum()
+        metrics[name] = ibis.ifelse(flag, copies, 0).sum()
+    metrics["duplicates"] = ibis.ifelse(kept, copies - 1, 0).sum()
+    metrics["kept"] = kept.cast("int64").sum()
     metrics["first_day"] = ibis.ifelse(kept, day, ibis.null(dt.date)).min()
     metrics["last_day"] = ibis.ifelse(kept, day, ibis.null(dt.date)).max()
     row = typed.aggregate(**metrics).to_pyarrow().to_pylist()[0]
@@ -139,29 +160,36 @@ def audit_lines(typed: ibis.Table, roles: ColumnRoles) -> LogAudit:
     return LogAudit(
         lines_read=count("lines_read"),
         unparsable={name.split(":", 1)[1]: count(name) for name in row if name.startswith("unparsable:")},
-        missing_customer=count("missing_customer"),
-        cancellations=count("cancellations"),
-        non_positive=count("non_positive"),
+        cleaning=CleaningReport(
+            lines_read=count("lines_read"),
+            missing_customer=count("missing_customer"),
+            cancellations=count("cancellations"),
+            non_positive=count("non_positive"),
+            duplicates=count("duplicates"),
+            kept=count("kept"),
+        ),
         first_day=_as_date(row["first_day"]),
         last_day=_as_date(row["last_day"]),
     )
 
 
-def unparsable_examples(typed: ibis.Table, raw_name: str, roles: ColumnRoles,
+def unparsable_examples(raw: ibis.Table, raw_name: str, roles: ColumnRoles, dialect: str,
                         first_row_number: int) -> list[tuple[int, str]]:
     """(row number, raw text) of the first few lines whose ``raw_name`` does not parse.
 
-    Only called on the error path: numbering rows needs a window over the whole scan.
+    Only called on the error path: it scans the raw lines again, numbering them.
     """
-    typed_name = {raw: typed_name for typed_name, raw in _parsed_columns(roles).items()}[raw_name]
-    numbered = typed.mutate(__row=ibis.row_number() + first_row_number)
-    bad = numbered.filter(numbered[typed_name].isnull()).order_by("__row").limit(EXAMPLES_SHOWN)
-    frame = bad.select("__row", value=bad[raw_name].cast("string")).to_pyarrow().to_pylist()
-    return [(int(r["__row"]), "" if r["value"] is None else r["value"]) for r in frame]
+    typed_name = {raw_col: name for name, raw_col in _parsed_columns(roles).items()}[raw_name]
+    numbered = raw.mutate(__row=ibis.row_number() + first_row_number)
+    typed = typed_lines(numbered, roles, dialect).mutate(
+        __row=numbered["__row"], __value=numbered[raw_name].cast("string"))
+    bad = typed.filter(typed[typed_name].isnull()).order_by("__row").limit(EXAMPLES_SHOWN)
+    rows = bad.select("__row", "__value").to_pyarrow().to_pylist()
+    return [(int(r["__row"]), "" if r["__value"] is None else r["__value"]) for r in rows]
 
 
-def clean_lines(typed: ibis.Table, roles: ColumnRoles, raw_columns: list[str]) -> ibis.Table:
-    """Apply the cleaning rules and return one row per kept line.
+def clean_lines(typed: ibis.Table, roles: ColumnRoles) -> ibis.Table:
+    """Apply the cleaning rules to distinct typed lines.
 
     Returns
     -------
@@ -170,30 +198,20 @@ def clean_lines(typed: ibis.Table, roles: ColumnRoles, raw_columns: list[str]) -
         calendar day when the log has none), ``day`` (date), ``cents`` (int64 line
         revenue). Integer cents make sums exact, so every engine agrees to the cent.
     """
-    flags = _rule_flags(typed, roles)
-    kept = typed.filter(~(flags["missing_customer"] | flags["cancellations"] | flags["non_positive"]))
-    # Duplicates are judged on the raw line as written, every column included.
-    unique = typed_lines(kept.select(*raw_columns).distinct(), roles, _dialect_of(typed))
-    day = unique[_AT].date()
+    kept = typed.filter(_kept(typed, roles))
+    day = kept[_AT].date()
     if roles.uses_amount:
-        revenue = unique[_AMOUNT] * 100
+        revenue = kept[_AMOUNT] * 100
     else:
-        revenue = unique[_QUANTITY] * unique[_PRICE] * 100
-    order_key = unique[_ORDER] if roles.order else ibis.null(dt.string)
-    return unique.select(
-        customer=unique[_CUSTOMER],
+        revenue = kept[_QUANTITY] * kept[_PRICE] * 100
+    order_key = kept[_ORDER] if roles.order else ibis.null(dt.string)
+    return kept.select(
+        customer=kept[_CUSTOMER],
         # An order is an invoice; without one, a customer's purchases on one calendar day.
         order_key=ibis.coalesce(order_key, "day:" + day.cast("string")),
         day=day,
         cents=revenue.round().cast("int64"),
     )
-
-
-def _dialect_of(table: ibis.Table) -> str:
-    try:
-        return table._find_backend().name
-    except Exception:  # unbound tables (tests of the expression alone) parse like DuckDB
-        return "duckdb"
 
 
 def _normalise_text(column: ibis.Value) -> ibis.StringValue:
@@ -223,10 +241,11 @@ def _parse_timestamp(column: ibis.Value, name: str, dialect: str) -> ibis.Timest
     if not kind.is_string():
         raise OrderLogError(f"column {name!r} holds {kind}, expected dates")
     text = column.strip()
-    candidates = [text.try_cast("timestamp")]
-    if dialect == "duckdb":
-        candidates += [try_strptime(text, fmt) for fmt in TEXT_DATE_FORMATS]
-    return ibis.coalesce(*candidates)
+    if dialect != "duckdb":
+        return text.try_cast("timestamp")
+    # One strptime over the format list is much cheaper than failing casts on every line.
+    formats = ibis.literal(list(TEXT_DATE_FORMATS), type="array<string>")
+    return ibis.coalesce(try_strptime(text, formats), text.try_cast("timestamp"))
 
 
 def _as_date(value) -> date | None:

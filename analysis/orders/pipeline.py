@@ -14,7 +14,8 @@ import ibis
 import pandas as pd
 
 from ..errors import OrderLogError
-from .clean import CleaningReport, LogAudit, audit_lines, clean_lines, typed_lines, unparsable_examples
+from .clean import (CleaningReport, LogAudit, audit_lines, clean_lines, distinct_lines, typed_lines,
+                    unparsable_examples)
 from .read import OrderSource, open_order_log
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
@@ -107,15 +108,15 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     """
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
-    typed = typed_lines(source.table, roles, source.dialect)
+    typed = _materialise(typed_lines(distinct_lines(source.table), roles, source.dialect), source)
     audit = _run_audit(typed, roles, source)
-    _refuse_unparsable(audit, typed, roles, source, location)
-    kept_before_dedup = audit.lines_read - audit.missing_customer - audit.cancellations - audit.non_positive
-    if kept_before_dedup == 0:
+    _refuse_unparsable(audit, roles, source, location)
+    cleaning = audit.cleaning
+    if cleaning.kept == 0:
         raise OrderLogError(
-            f"{source.description}: none of the {audit.lines_read:,} lines is left after cleaning "
-            f"(missing customer {audit.missing_customer:,}, cancellations {audit.cancellations:,}, "
-            f"non-positive quantity/price/amount {audit.non_positive:,}); check the column mapping")
+            f"{source.description}: none of the {cleaning.lines_read:,} lines is left after cleaning "
+            f"(missing customer {cleaning.missing_customer:,}, cancellations {cleaning.cancellations:,}, "
+            f"non-positive quantity/price/amount {cleaning.non_positive:,}); check the column mapping")
 
     params = RFMParameters(as_of=_as_of_date(as_of, audit), margin=margin, holdout_months=holdout_months)
     if not audit.first_day <= params.as_of <= audit.last_day:
@@ -123,13 +124,7 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
             f"--as-of {params.as_of} is outside the order log, which runs from {audit.first_day} "
             f"to {audit.last_day} (kept lines); choose a date in that range")
 
-    lines = _materialise(clean_lines(typed, roles, list(source.table.columns)), source)
-    kept = int(lines.count().to_pyarrow().as_py())
-    cleaning = CleaningReport(
-        lines_read=audit.lines_read, missing_customer=audit.missing_customer,
-        cancellations=audit.cancellations, non_positive=audit.non_positive,
-        duplicates=kept_before_dedup - kept, kept=kept)
-
+    lines = clean_lines(typed, roles)
     customers = (customer_table_expr(lines, params).to_pyarrow().to_pandas()
                  .sort_values("CustomerID", kind="stable").reset_index(drop=True))
     monthly = None
@@ -144,15 +139,18 @@ def _run_audit(typed: ibis.Table, roles: ColumnRoles, source: OrderSource) -> Lo
     try:
         return audit_lines(typed, roles)
     except Exception as error:
-        # The first full scan is where a malformed file shows itself (ragged rows, bad quoting).
-        if source.dialect == "duckdb" and type(error).__module__.startswith(("duckdb", "_duckdb")):
-            first = str(error).strip().splitlines()
-            raise OrderLogError(f"{source.description}: cannot be read ({' '.join(first[:2])})") from error
+        _raise_if_unreadable(error, source)
         raise
 
 
-def _refuse_unparsable(audit: LogAudit, typed: ibis.Table, roles: ColumnRoles,
-                       source: OrderSource, location) -> None:
+def _raise_if_unreadable(error: Exception, source: OrderSource) -> None:
+    """The first full scan is where a malformed file shows itself (ragged rows, bad quoting)."""
+    if source.dialect == "duckdb" and type(error).__module__.startswith(("duckdb", "_duckdb")):
+        first = str(error).strip().splitlines()
+        raise OrderLogError(f"{source.description}: cannot be read ({' '.join(first[:2])})") from error
+
+
+def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource, location) -> None:
     if audit.lines_read == 0:
         raise OrderLogError(f"{location}: the order log is empty (a header but no order lines)")
     problems = []
@@ -161,7 +159,7 @@ def _refuse_unparsable(audit: LogAudit, typed: ibis.Table, roles: ColumnRoles,
     for column, count in audit.unparsable.items():
         if not count:
             continue
-        examples = unparsable_examples(typed, column, roles, first_row)
+        examples = unparsable_examples(source.table, column, roles, source.dialect, first_row)
         shown = ", ".join(f"{unit} {row}: {value!r}" for row, value in examples)
         kind = "dates" if column == roles.date else "numbers"
         problems.append(f"column {column!r}: {count:,} unparsable {kind} ({shown}"
@@ -184,14 +182,18 @@ def _as_of_date(as_of: date | str | None, audit: LogAudit) -> date:
 
 
 def _materialise(lines: ibis.Table, source: OrderSource) -> ibis.Table:
-    """Keep the clean lines in DuckDB memory so the file is parsed and de-duplicated once.
+    """Keep the typed distinct lines in DuckDB so the file is parsed and de-duplicated once.
 
     Other engines get the expression as is: their optimiser (or cache) decides.
     """
     if source.dialect != "duckdb":
         return lines
     con = source.table._find_backend()
-    return con.create_table(f"clean_order_lines_{uuid.uuid4().hex}", lines, temp=True)
+    try:
+        return con.create_table(f"order_lines_{uuid.uuid4().hex}", lines, temp=True)
+    except Exception as error:
+        _raise_if_unreadable(error, source)
+        raise
 
 
 def _holdout_status(params: RFMParameters, last_day: date) -> str:

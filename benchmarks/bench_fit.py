@@ -1,0 +1,208 @@
+"""Benchmark: fit + HC3 + diagnostics at 1M and 10M customers, side by side with R.
+
+A script that prints numbers, not a timed test. Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_fit.py                 # 1M and 10M
+    .venv/bin/python benchmarks/bench_fit.py --sizes 1000000 # just 1M
+
+For each size it measures
+
+(a) in process: ``load_customers`` (read + validate) and ``fit_model`` (both OLS
+    fits, HC3, nested F, VIF, Breusch-Pagan, influence, misalignment) separately,
+    imports already paid;
+(b) the whole ``python -m analysis fit FILE --json OUT`` command as a user runs it:
+    wall time, CPU time and peak resident memory of the child process;
+(c) ``Rscript benchmarks/bench_fit.R FILE`` (base ``read.csv``, ``lm``, ``summary``,
+    ``sandwich::vcovHC(type = "HC3")``): the same measures,
+
+and checks that both sides estimated the same coefficients and HC3 standard errors.
+
+The goals (issue 2): 1M in process <= 1 s; 1M whole ``fit`` command at least 3x
+faster than R's whole script; 10M whole command <= 4 GB peak memory.
+
+Synthetic data is written once to ``benchmarks/out/`` (gitignored) and reused.
+On a shared machine wall times vary with load; CPU time (user + system) is the
+steadier figure, and the machine's load average is printed with the results.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.data import load_customers  # noqa: E402  (needs ROOT on sys.path)
+from analysis.model import fit_model  # noqa: E402
+from analysis.simulate import write_simulated  # noqa: E402
+
+OUT_DIR = ROOT / "benchmarks" / "out"
+R_SCRIPT = ROOT / "benchmarks" / "bench_fit.R"
+SEED = 2026
+DEFAULT_SIZES = (1_000_000, 10_000_000)
+# R's read.csv + lm + vcovHC at 10M takes minutes; past this the R column is skipped.
+R_TIMEOUT_S = 600
+IN_PROCESS_GOAL_S = 1.0
+SPEEDUP_GOAL = 3.0
+MEMORY_GOAL_GB = 4.0
+AGREEMENT_REL_TOL = 1e-6
+
+
+@dataclass
+class ChildRun:
+    """One child process: wall and CPU seconds, peak RSS in bytes, its stdout."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss: int
+    stdout: str
+
+
+def data_file(n: int) -> Path:
+    path = OUT_DIR / f"customers_{n}.csv"
+    if not path.exists():
+        print(f"writing {n:,} synthetic customers to {path.relative_to(ROOT)} ...", flush=True)
+        started = time.perf_counter()
+        write_simulated(path, n=n, seed=SEED)
+        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def run_child(command: list[str], timeout_s: float | None = None) -> ChildRun:
+    """Run a command and read its own rusage with wait4 (not the cumulative RUSAGE_CHILDREN)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr)
+        deadline = None if timeout_s is None else started + timeout_s
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                raise subprocess.TimeoutExpired(command, timeout_s)
+            time.sleep(0.01)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read().decode(), stderr.read().decode()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{err}")
+    # Linux reports ru_maxrss in kilobytes.
+    return ChildRun(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
+                    peak_rss=usage.ru_maxrss * 1024, stdout=out)
+
+
+def in_process(path: Path) -> tuple[float, float]:
+    gc.collect()
+    started = time.perf_counter()
+    table = load_customers(path)
+    loaded = time.perf_counter()
+    results = fit_model(table)
+    fitted = time.perf_counter()
+    del table, results
+    gc.collect()
+    return loaded - started, fitted - loaded
+
+
+def check_agreement(ours: dict, r: dict) -> str:
+    """Both sides must have fitted the same model, or the timings compare nothing."""
+    estimates = [row["estimate"] for row in ours["coefficients"]]
+    hc3 = [row["std_error_hc3"] for row in ours["coefficients"]]
+    pairs = [*zip(estimates, r["estimate"]), *zip(hc3, r["std_error_hc3"])]
+    worst = max(abs(a - b) / abs(b) for a, b in pairs)
+    verdict = "agree" if all(math.isclose(a, b, rel_tol=AGREEMENT_REL_TOL) for a, b in pairs) else "DISAGREE"
+    return f"estimates and HC3 SEs {verdict} with R (worst relative difference {worst:.1e})"
+
+
+def gb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e9:.2f} GB"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--no-r", action="store_true", help="skip R entirely")
+    parser.add_argument("--r-max-n", type=int, default=max(DEFAULT_SIZES),
+                        help="skip R above this many customers")
+    args = parser.parse_args()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    have_r = shutil.which("Rscript") is not None and not args.no_r
+
+    rows = []
+    for n in args.sizes:
+        path = data_file(n)
+        print(f"\n== {n:,} customers ({path.stat().st_size / 1e6:.0f} MB CSV) ==", flush=True)
+        load_s, fit_s = in_process(path)
+        print(f"in process: load {load_s:.2f} s, fit {fit_s:.2f} s", flush=True)
+
+        json_out = OUT_DIR / f"model_{n}.json"
+        ours = run_child([sys.executable, "-m", "analysis", "fit", str(path), "--json", str(json_out)])
+        print(f"fit command: {ours.wall_s:.2f} s wall, {ours.cpu_s:.2f} s CPU, peak {gb(ours.peak_rss)}",
+              flush=True)
+
+        r_run, r_note = None, ""
+        if not have_r:
+            r_note = "skipped: Rscript not installed" if not args.no_r else "skipped (--no-r)"
+        elif n > args.r_max_n:
+            r_note = f"skipped: above --r-max-n {args.r_max_n:,}"
+        else:
+            try:
+                r_run = run_child(["Rscript", str(R_SCRIPT), str(path)], timeout_s=R_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                r_note = f"skipped: R took longer than {R_TIMEOUT_S} s"
+        if r_run is not None:
+            r_phases = json.loads(r_run.stdout.strip().splitlines()[-1])
+            r_note = check_agreement(json.loads(json_out.read_text()), r_phases)
+            print(f"R script: {r_run.wall_s:.2f} s wall (read.csv {r_phases['read_s']:.2f} s, "
+                  f"lm+summary+vcovHC {r_phases['fit_s']:.2f} s), {r_run.cpu_s:.2f} s CPU, "
+                  f"peak {gb(r_run.peak_rss)}", flush=True)
+        print(r_note, flush=True)
+        rows.append((n, load_s, fit_s, ours, r_run, r_note))
+
+    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
+          f"Python {sys.version.split()[0]}")
+    header = (f"{'customers':>11} | {'load s':>6} | {'fit s':>6} | {'ours wall s':>11} | {'ours CPU s':>10} | "
+              f"{'ours peak':>9} | {'R wall s':>8} | {'R CPU s':>7} | {'R peak':>8} | {'R/ours wall':>11} | "
+              f"{'R/ours CPU':>10}")
+    print(header)
+    print("-" * len(header))
+    for n, load_s, fit_s, ours, r_run, _ in rows:
+        if r_run is None:
+            r_cols = f"{'-':>8} | {'-':>7} | {'-':>8} | {'-':>11} | {'-':>10}"
+        else:
+            r_cols = (f"{r_run.wall_s:8.2f} | {r_run.cpu_s:7.2f} | {gb(r_run.peak_rss):>8} | "
+                      f"{r_run.wall_s / ours.wall_s:10.1f}x | {r_run.cpu_s / ours.cpu_s:9.1f}x")
+        print(f"{n:>11,} | {load_s:6.2f} | {fit_s:6.2f} | {ours.wall_s:11.2f} | {ours.cpu_s:10.2f} | "
+              f"{gb(ours.peak_rss):>9} | {r_cols}")
+
+    print("\ngoals:")
+    for n, load_s, fit_s, ours, r_run, _ in rows:
+        if n == 1_000_000:
+            print(f"  1M in process (fit_model) <= {IN_PROCESS_GOAL_S:.0f} s: {fit_s:.2f} s "
+                  f"({'met' if fit_s <= IN_PROCESS_GOAL_S else 'MISSED'}); "
+                  f"with loading {load_s + fit_s:.2f} s")
+            if r_run is not None:
+                ratio = r_run.wall_s / ours.wall_s
+                print(f"  1M whole command >= {SPEEDUP_GOAL:.0f}x faster than R: {ratio:.1f}x wall, "
+                      f"{r_run.cpu_s / ours.cpu_s:.1f}x CPU ({'met' if ratio >= SPEEDUP_GOAL else 'MISSED'})")
+        if n == 10_000_000:
+            print(f"  10M whole command <= {MEMORY_GOAL_GB:.0f} GB peak: {gb(ours.peak_rss)} "
+                  f"({'met' if ours.peak_rss <= MEMORY_GOAL_GB * 1e9 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The derivation against hand-checked answers: definitions, cleaning, holdout, scores."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from analysis.orders import ColumnRoles, derive_customers, parse_column_roles
+from analysis.orders.pipeline import HOLDOUT_FULL, HOLDOUT_NONE, HOLDOUT_PARTIAL
+
+from rfm_fixtures import (AS_OF, COLUMNS, HAND_CHECKED, HAND_CHECKED_CLEANING, HAND_CHECKED_SCORES, ROWS,
+                       write_log)
+
+
+def by_id(run) -> pd.DataFrame:
+    return run.customers.set_index("CustomerID")
+
+
+def test_hand_checked_customers(order_log):
+    run = derive_customers(order_log, AS_OF)
+    table = by_id(run)
+    assert sorted(table.index) == sorted(HAND_CHECKED)  # 56789 starts after as-of: not a customer yet
+    for customer, expected in HAND_CHECKED.items():
+        for column, value in expected.items():
+            assert table.loc[customer, column] == pytest.approx(value, abs=1e-9), (customer, column)
+
+
+def test_cleaning_rules_are_counted_once_each(order_log):
+    run = derive_customers(order_log, AS_OF)
+    assert run.cleaning.__dict__ == HAND_CHECKED_CLEANING
+    assert run.first_day == date(2010, 3, 1) and run.last_day == date(2012, 2, 1)
+
+
+def test_scores_and_segments(order_log):
+    table = by_id(derive_customers(order_log, AS_OF))
+    for customer, (r, f, m, segment, label) in HAND_CHECKED_SCORES.items():
+        row = table.loc[customer]
+        assert (row.R_score, row.F_score, row.M_score, row.RFMSegment, row.Segment) == (r, f, m, segment, label)
+
+
+def test_without_order_column_an_order_is_a_customer_day(order_log):
+    run = derive_customers(order_log, AS_OF, roles=parse_column_roles(["order="]))
+    row = by_id(run).loc["12345"]
+    # The two invoices of 2011-06-01 are now one order.
+    assert (row.Frequency, row.MonetaryValue) == (1, 30.30)
+    # Without invoice numbers the cancellation is caught by its negative quantity instead.
+    assert (run.cleaning.cancellations, run.cleaning.non_positive) == (0, 2)
+    assert any("calendar day" in note for note in run.notes())
+
+
+def test_default_order_column_absent_falls_back_to_days(tmp_path):
+    rows = [row[1:] for row in ROWS]
+    path = write_log(tmp_path / "no_invoice.csv", rows=rows, columns=COLUMNS[1:])
+    run = derive_customers(path, AS_OF)
+    assert run.roles.order is None
+    assert by_id(run).loc["12345", "Frequency"] == 1
+
+
+def test_holdout_status_and_past_profit_only(order_log):
+    assert derive_customers(order_log, AS_OF).holdout == HOLDOUT_FULL
+    assert derive_customers(order_log, "2011-12-01").holdout == HOLDOUT_PARTIAL
+    last_day = derive_customers(order_log, "2012-02-01")
+    assert last_day.holdout == HOLDOUT_NONE
+    assert (last_day.customers["HoldoutRevenue"] == 0).all()
+    # Past profit only: CustomerValue is exactly margin x 12-month revenue, to the cent.
+    expected = (last_day.customers["Revenue12m"] * 100 * 0.30).round() / 100
+    assert last_day.customers["CustomerValue"].tolist() == pytest.approx(expected.tolist(), abs=1e-9)
+    assert any("past profit only" in note for note in last_day.notes())
+
+
+def test_margin_and_holdout_months_change_value(order_log):
+    run = derive_customers(order_log, AS_OF, margin=0.5, holdout_months=1)
+    row = by_id(run).loc["12345"]
+    # The 2011-08-15 order is outside a one-month holdout.
+    assert (row.HoldoutRevenue, row.CustomerValue) == (0.0, 15.15)
+    assert by_id(run).loc["34567", "CustomerValue"] == 5.00  # 2011-07-01 is inside
+
+
+def test_amount_role_and_renamed_columns(tmp_path):
+    columns = ["order_no", "sku", "title", "qty", "ordered_at", "price", "cust", "country"]
+    rows = []
+    for row in ROWS:
+        iso = pd.Timestamp(row[4]).strftime("%Y-%m-%d %H:%M:%S")
+        amount = f"{float(row[3]) * float(row[5]):.2f}"
+        rows.append([row[0], row[1], row[2], row[3], iso, amount, row[6], row[7]])
+    path = write_log(tmp_path / "renamed.csv", rows=rows, columns=columns)
+    roles = parse_column_roles(["customer=cust", "order=order_no", "date=ordered_at", "amount=price"])
+    table = by_id(derive_customers(path, AS_OF, roles=roles))
+    for customer, expected in HAND_CHECKED.items():
+        assert table.loc[customer, "CustomerValue"] == pytest.approx(expected["CustomerValue"], abs=1e-9)
+
+
+def test_latin1_export_is_read_and_gives_the_same_answer(tmp_path, order_log):
+    latin = write_log(tmp_path / "latin1.csv", encoding="latin-1")
+    assert b"\xa3" in latin.read_bytes()  # the pound sign really is Latin-1 encoded
+    run = derive_customers(latin, AS_OF)
+    assert "Latin-1" in run.source
+    pd.testing.assert_frame_equal(run.customers, derive_customers(order_log, AS_OF).customers)
+
+
+def test_parquet_and_csv_agree(tmp_path, order_log):
+    frame = pd.read_csv(order_log, dtype=str, keep_default_na=False)
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"], format="%m/%d/%Y %H:%M")
+    frame["Quantity"] = frame["Quantity"].astype(int)
+    frame["UnitPrice"] = frame["UnitPrice"].astype(float)
+    frame.to_parquet(tmp_path / "orders.parquet", index=False)
+    from_parquet = derive_customers(tmp_path / "orders.parquet", AS_OF)
+    pd.testing.assert_frame_equal(from_parquet.customers, derive_customers(order_log, AS_OF).customers)
+    assert from_parquet.cleaning == derive_customers(order_log, AS_OF).cleaning
+
+
+def test_default_as_of_is_the_last_day(order_log):
+    run = derive_customers(order_log)
+    assert run.params.as_of == date(2012, 2, 1)
+
+
+def test_roles_reject_mixed_revenue_styles():
+    from analysis.errors import OrderLogError
+
+    with pytest.raises(OrderLogError, match="either amount, or quantity and price"):
+        parse_column_roles(["amount=total", "price=unit"])
+    with pytest.raises(OrderLogError, match="unknown role 'client'"):
+        parse_column_roles(["client=id"])
+    assert ColumnRoles().mapped()["customer"] == "CustomerID"
