@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 import matplotlib as mpl
+from matplotlib import colormaps
+from matplotlib.colors import ListedColormap
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -36,7 +38,8 @@ POINT_COLOR = "#4D4D4D"
 ACCENT = "#D55E00"         # smoothers and the one thing a panel asks you to look at
 GUIDE = "#8C8C8C"          # reference lines (zero, Cook's contours)
 BAND_ALPHA = 0.25
-DENSITY_CMAP = "Greys"
+# Greys without its near-white end, so a hexagon holding a single customer still shows.
+DENSITY_CMAP = ListedColormap(colormaps["Greys"](np.linspace(0.3, 1.0, 256)), name="house_density")
 
 # From this many customers, points are replaced by hexagonal-bin densities: a
 # million overlapping dots show nothing but a black blob and make files huge.
@@ -119,18 +122,45 @@ def draw_points(ax: Axes, x: np.ndarray, y: np.ndarray, color: str = POINT_COLOR
         ax.scatter(x, y, s=5, color=color, alpha=0.35, linewidths=0, rasterized=True)
 
 
-# Labels alternate right, left and above-right of their point, so the two or three
-# customers named in a panel rarely print over each other (the most extreme points
-# often sit close together) and never hang below the axis.
-_LABEL_OFFSETS = (((5, 0), "left"), ((-5, 0), "right"), ((5, 7), "left"))
+# Candidate label positions (offset in points, horizontal alignment), tried in order until
+# the label clears the ones already placed: the most extreme customers often sit close
+# together, and plot.lm's fixed offsets would print their IDs over each other.
+_LABEL_OFFSETS = (((5, 0), "left"), ((-5, 0), "right"), ((5, 10), "left"), ((5, -10), "left"),
+                  ((-5, 10), "right"), ((-5, -10), "right"))
+_LABEL_FONT_PT = 7
+
+
+def _label_box(x_pt: float, y_pt: float, offset: tuple[int, int], align: str, text: str):
+    width = 0.62 * _LABEL_FONT_PT * len(text)
+    left = x_pt + offset[0] - (width if align == "right" else 0)
+    bottom = y_pt + offset[1] - _LABEL_FONT_PT / 2
+    return left, bottom, left + width, bottom + _LABEL_FONT_PT
+
+
+def _overlaps(box, others) -> bool:
+    return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
 
 
 def label_points(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> None:
-    """Name a few customers next to their points, as plot.lm does."""
-    for i, (xi, yi, text) in enumerate(zip(x, y, labels)):
-        offset, align = _LABEL_OFFSETS[i % len(_LABEL_OFFSETS)]
-        ax.annotate(str(text), (xi, yi), xytext=offset, textcoords="offset points", fontsize=7,
-                    color=INK, ha=align, va="center")
+    """Mark a few customers and print their IDs beside them, as plot.lm does.
+
+    Call after the axis limits are final: positions are worked out on the page.
+    """
+    ax.scatter(x, y, s=9, color=INK, linewidths=0, zorder=3)
+    ax.get_xlim(), ax.get_ylim()  # settle autoscaling so the data-to-page transform is final
+    to_points = 72.0 / ax.figure.dpi
+    placed = []
+    for xi, yi, text in zip(x, y, labels):
+        x_pt, y_pt = ax.transData.transform((xi, yi)) * to_points
+        text = str(text)
+        choice = _LABEL_OFFSETS[0]
+        for offset, align in _LABEL_OFFSETS:
+            if not _overlaps(_label_box(x_pt, y_pt, offset, align, text), placed):
+                choice = (offset, align)
+                break
+        placed.append(_label_box(x_pt, y_pt, *choice, text))
+        ax.annotate(text, (xi, yi), xytext=choice[0], textcoords="offset points", fontsize=_LABEL_FONT_PT,
+                    color=INK, ha=choice[1], va="center")
 
 
 def dollar_axis(axis) -> None:

@@ -1,8 +1,8 @@
 """The house look of every report table: restrained, booktabs-like, numbers right-aligned.
 
-Styling that must survive the PDF route is written inline on the cells
-(``tab_style``), because Pandoc's HTML reader ignores the ``<style>`` block but
-does read an inline ``text-align``. Everything else is cosmetic for the web.
+Alignment is written inline on the cells (``tab_style``) as well as by class,
+because Pandoc's HTML reader ignores the ``<style>`` block but reads an inline
+``text-align``: that is what aligns the columns of the PDF table. Everything else is cosmetic for the web.
 """
 from __future__ import annotations
 
@@ -43,7 +43,12 @@ def build_table(frame: pd.DataFrame, *, table_id: str, title: str, subtitle: str
     text_columns = [c for c in frame.columns if c not in numeric and c not in hidden
                     and c not in (rowname_col, groupname_col)]
     if text_columns:
-        table = table.cols_align("left", text_columns)
+        table = (table.cols_align("left", text_columns)
+                 .tab_style(style.text(align="left"), loc.body(columns=text_columns))
+                 .tab_style(style.text(align="left"), loc.column_labels(columns=text_columns)))
+    if rowname_col is not None:
+        table = (table.tab_style(style.text(align="left"), loc.stub())
+                 .tab_style(style.text(align="left"), loc.stubhead()))
     if numeric:
         table = (table.cols_align("right", list(numeric))
                  .tab_style(style.text(align="right"), loc.body(columns=list(numeric)))
@@ -65,8 +70,8 @@ def bold_rows(table: GT, rows: list[int]) -> GT:
     """A totals row, set apart the way printed tables do."""
     if not rows:
         return table
-    return (table.tab_style([style.text(weight="bold"), style.borders(sides="top", color=RULE_COLOUR)],
-                            loc.body(rows=rows)))
+    total_style = [style.text(weight="bold"), style.borders(sides="top", color=RULE_COLOUR)]
+    return table.tab_style(total_style, loc.body(rows=rows)).tab_style(total_style, loc.stub(rows=rows))
 
 
 def _house_options(table: GT, table_id: str) -> GT:
@@ -91,6 +96,7 @@ def _house_options(table: GT, table_id: str) -> GT:
         table_additional_css=[f"#{table_id} .gt_row {{ font-variant-numeric: tabular-nums; }}",
                               f"#{table_id} .gt_sourcenote {{ color: #555555; line-height: 1.35; }}",
                               f"#{table_id} .gt_title {{ font-weight: 600; }}",
+                              f"#{table_id} .gt_stub {{ white-space: nowrap; }}",
                               # Long notes wrap at the table's width instead of widening it.
                               f"#{table_id} .gt_sourcenote .gt_from_md {{ display: block; contain: inline-size; }}"],
     )

@@ -87,7 +87,9 @@ def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path
     """Write all three downloads into ``folder``; on any failure no existing file changes.
 
     Each file is first written to a temporary name beside its target; only when all
-    three are complete are they renamed into place.
+    three are complete are they renamed into place, ``model.json`` last, so a
+    ``model.json`` that matches the results (what :mod:`analysis.report` checks)
+    always means the CSVs beside it match too.
 
     Returns
     -------
@@ -95,7 +97,8 @@ def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path
         File name to written path.
     """
     folder = Path(folder)
-    targets = {name: folder / name for name in DOWNLOAD_FILES}
+    # ExitStack renames in reverse order of entry: entering model.json first renames it last.
+    targets = {name: folder / name for name in (MODEL_FILE, COEFFICIENTS_FILE, CUSTOMER_SCORES_FILE)}
     with contextlib.ExitStack() as stack:
         temporary = {name: stack.enter_context(atomic_output(path)) for name, path in targets.items()}
         _write_csv(coefficients_frame(results), temporary[COEFFICIENTS_FILE])

@@ -5,10 +5,11 @@ statsmodels' formula path takes about 6 s at a million customers, this takes a
 fraction of that and gives the same columns in the same order as R's
 ``model.matrix`` with treatment contrasts.
 
-The fit itself is a QR decomposition, as R's ``lm`` does it, rather than
-statsmodels' ``OLS``: importing ``statsmodels.api`` alone costs 1-2 s per
-command, and its pseudo-inverse keeps a second n-by-k matrix alive. The numbers
-agree with statsmodels and with R (tests/core, tests/reference).
+The least-squares fit is done here with numpy (:func:`least_squares`) rather than
+with statsmodels' ``OLS``: importing ``statsmodels.api`` alone costs 1-2 s per
+command, its pseudo-inverse (an SVD) keeps another n-by-k matrix alive, and it
+would be run three times. The numbers agree with statsmodels and with R to
+about 1e-12 (tests/core, tests/reference).
 """
 from __future__ import annotations
 
@@ -92,12 +93,59 @@ class LeastSquaresFit:
         return self.normalized_cov_params * self.scale
 
 
-def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
-    """OLS of ``y`` on ``X`` (first column the intercept) through a thin QR decomposition.
+# Rows per block when forming hat values and the HC3 "meat": bounds the temporary
+# n-by-k arrays to a few megabytes instead of one the size of X at 10M customers.
+_BLOCK_ROWS = 1 << 17
+# Above this condition number of the column-scaled X'X (about 1e4 for X itself) the
+# Cholesky factor loses too many digits; such designs take the slower QR route.
+_GRAM_CONDITION_LIMIT = 1e8
+# lm's default tolerance for declaring a column aliased (linearly dependent).
+_ALIASED_TOLERANCE = 1e-7
 
-    With X = QR: beta = R^-1 Q'y, (X'X)^-1 = R^-1 R^-T, the hat values are the row
-    sums of Q squared, and HC3 (MacKinnon & White 1985, as ``sandwich::vcovHC``) is
-    R^-1 Q' diag(e^2 / (1 - h)^2) Q R^-T.
+
+def _triangular_factor(X: np.ndarray) -> np.ndarray:
+    """Upper-triangular R with R'R = X'X.
+
+    Usually the Cholesky factor of X'X, with columns scaled to unit length first so
+    dollars and days do not square the condition number needlessly: at a million rows
+    this is some 30 times faster than a QR decomposition of X. Ill-conditioned designs
+    fall back to R from Householder QR, as R's ``lm`` uses.
+
+    Raises
+    ------
+    ModelSpecificationError
+        When the columns are linearly dependent, so the coefficients are not identified.
+    """
+    column_norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if np.any(column_norms == 0):
+        raise ModelSpecificationError(_COLLINEAR_MESSAGE)
+    scaled_gram = (X.T @ X) / np.outer(column_norms, column_norms)
+    if np.linalg.cond(scaled_gram) < _GRAM_CONDITION_LIMIT:
+        try:
+            return np.linalg.cholesky(scaled_gram).T * column_norms
+        except np.linalg.LinAlgError:
+            pass  # numerically not positive definite: let QR decide
+    r = np.linalg.qr(X, mode="r")
+    # |R_jj| / ||X_j|| is the part of column j the columns before it do not explain.
+    if np.any(np.abs(np.diag(r)) <= _ALIASED_TOLERANCE * column_norms):
+        raise ModelSpecificationError(_COLLINEAR_MESSAGE)
+    return r
+
+
+_COLLINEAR_MESSAGE = (
+    "the predictors are perfectly collinear (one column is a linear combination of the "
+    "others), so their separate effects cannot be estimated; check for duplicated or "
+    "derived columns")
+
+
+def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
+    """OLS of ``y`` on ``X`` (first column the intercept), HC3 included.
+
+    With R'R = X'X (see :func:`_triangular_factor`): beta solves R'R b = X'y, refined
+    once with the residuals (corrected semi-normal equations, as accurate as QR for
+    any design this model sees); (X'X)^-1 = R^-1 R^-T; with Z = X R^-1 the hat values
+    are the row sums of Z squared, and HC3 (MacKinnon & White 1985, as
+    ``sandwich::vcovHC(type = "HC3")``) is R^-1 Z' diag(e^2 / (1 - h)^2) Z R^-T.
 
     Raises
     ------
@@ -105,29 +153,28 @@ def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
         When the columns are linearly dependent, so the coefficients are not identified.
     """
     n, k = X.shape
-    q, r = np.linalg.qr(X)
-    # |R_jj| / ||X_j|| is the part of column j not explained by the columns before it;
-    # 1e-7 is lm's default tolerance for declaring a column aliased.
-    column_norms = np.sqrt(np.einsum("ij,ij->j", X, X))
-    if np.any(np.abs(np.diag(r)) <= 1e-7 * column_norms):
-        raise ModelSpecificationError(
-            "the predictors are perfectly collinear (one column is a linear combination of the "
-            "others), so their separate effects cannot be estimated; check for duplicated or "
-            "derived columns")
-    r_inverse = np.linalg.solve(r, np.eye(k))
-    params = r_inverse @ (q.T @ y)
+    r = _triangular_factor(X)
+    r_inverse = np.linalg.inv(r)
+    normalized_cov = r_inverse @ r_inverse.T
+    params = normalized_cov @ (X.T @ y)
+    params += normalized_cov @ (X.T @ (y - X @ params))  # one step of refinement
     fitted = X @ params
     resid = y - fitted
+
+    leverage = np.empty(n)
+    meat = np.zeros((k, k))
+    for start in range(0, n, _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        z = X[rows] @ r_inverse
+        leverage[rows] = np.einsum("ij,ij->i", z, z)
+        z *= (resid[rows] / (1 - leverage[rows]))[:, None]
+        meat += z.T @ z
+    cov_hc3 = r_inverse @ meat @ r_inverse.T
+
     df_resid = n - k
     df_model = k - 1
     ssr = float(resid @ resid)
     scale = ssr / df_resid
-    normalized_cov = r_inverse @ r_inverse.T
-    leverage = np.einsum("ij,ij->i", q, q)
-    q *= (resid / (1 - leverage))[:, None]  # q is not needed again: reuse its memory
-    meat_root = q.T @ q
-    cov_hc3 = r_inverse @ meat_root @ r_inverse.T
-    del q
     centred = y - y.mean()
     total = float(centred @ centred)
     rsquared = 1 - ssr / total

@@ -20,6 +20,8 @@ from . import config
 from .errors import AnalysisError
 
 PREVIOUS_MODEL_ENV_VAR = "REPORT_PREVIOUS_MODEL"
+# Benchmarks and tests point the execution cache elsewhere so a cold build is really cold.
+RENDER_CACHE_ENV_VAR = "REPORT_RENDER_CACHE"
 ENGINES = ("auto", "quarto", "builtin")
 
 
@@ -52,6 +54,12 @@ def _previous_model(previous: Path | None, out_dir: Path):
         copy = Path(folder) / "model.json"
         shutil.copyfile(published, copy)
         yield copy
+
+
+def render_cache_dir() -> Path:
+    """Where executed chapters are cached: ``$REPORT_RENDER_CACHE``, else ``.cache/render``."""
+    override = os.environ.get(RENDER_CACHE_ENV_VAR)
+    return Path(override).expanduser().resolve() if override else config.CACHE_DIR / "render"
 
 
 def choose_engine(engine: str) -> str:
@@ -134,7 +142,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
                                 _file_sha256(previous_path) if previous_path is not None else "no-previous"])
         try:
             render_project(config.ROOT, out_dir, env=env, fingerprint=fingerprint,
-                           cache_dir=config.CACHE_DIR / "render")
+                           cache_dir=render_cache_dir())
         except RenderError as error:
             raise ReportBuildError(f"report not built; the previous site in {out_dir} is unchanged.\n{error}") \
                 from None

@@ -15,6 +15,7 @@ import pandas as pd
 from .data import PREDICTORS
 from .formatting import integer, number, percent, pvalue, usd, usd_interval
 from .results import PREDICTOR_UNITS, SE_HC3, ModelResults, segment_term
+from .targeting import Targeting
 
 RFM_GROUP = "RFM signals"
 REFERENCE_MARK = "—"          # what a reference row shows instead of an estimate
@@ -221,4 +222,15 @@ def segment_profile_rows(results: ModelResults) -> pd.DataFrame:
             "value_mean": usd(part["CustomerValue"].mean()),
             "value_share": percent(float(part["CustomerValue"].sum()) / total_value),
         })
+    return pd.DataFrame(rows)
+
+
+def target_list_rows(results: ModelResults, targeting: Targeting) -> pd.DataFrame:
+    """Displayed cells of :func:`analysis.tables.target_lists`: one row per campaign list."""
+    rows = []
+    for target in targeting.lists:
+        rows.append({"key": target.key, "name": target.name, "rule": target.rule,
+                     "customers": integer(target.size), "share": percent(target.size / results.n),
+                     "value_total": usd(target.expected_value_total, 0),
+                     "value_mean": usd(target.expected_value_mean, 0) if target.size else REFERENCE_MARK})
     return pd.DataFrame(rows)

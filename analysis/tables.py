@@ -20,13 +20,14 @@ from .formatting import integer
 from .results import SE_HC3, ModelResults
 from .table_rows import (DEFAULT_TOP_MISALIGNED, coefficient_rows, fit_note, intercept_note,
                          misaligned_count_rows, misaligned_customer_rows, model_fit_rows, se_note,
-                         segment_effect_rows, segment_profile_rows)
+                         segment_effect_rows, segment_profile_rows, target_list_rows)
+from .targeting import Targeting
 
 __all__ = [
     "TABLE_IDS", "coefficients", "model_fit", "segment_effects", "misaligned_customers",
-    "misaligned_counts", "segment_profile",
+    "misaligned_counts", "segment_profile", "target_lists",
     "coefficient_rows", "model_fit_rows", "segment_effect_rows", "misaligned_customer_rows",
-    "misaligned_count_rows", "segment_profile_rows", "fit_note", "se_note",
+    "misaligned_count_rows", "segment_profile_rows", "target_list_rows", "fit_note", "se_note",
 ]
 
 TABLE_IDS = {
@@ -36,6 +37,7 @@ TABLE_IDS = {
     "misaligned_customers": "table-misaligned-customers",
     "misaligned_counts": "table-misaligned-counts",
     "segment_profile": "table-segment-profile",
+    "target_lists": "table-target-lists",
 }
 ASSOCIATION_NOTE = "Associations in observational data, not causal effects."
 
@@ -46,8 +48,8 @@ def coefficients(results: ModelResults) -> GT:
     Examples
     --------
     >>> from analysis.cache import load_results
-    >>> coefficients(load_results())._table_id
-    'table-coefficients'
+    >>> 'id="table-coefficients"' in coefficients(load_results()).as_raw_html()
+    True
     """
     rows = coefficient_rows(results)
     table = build_table(
@@ -130,7 +132,7 @@ def segment_profile(results: ModelResults) -> GT:
         rows, table_id=TABLE_IDS["segment_profile"],
         title="Segment profile",
         subtitle="Size, recency, frequency, basket and value of each CRM segment",
-        labels={"segment": "CRM label", "customers": "Customers", "share": "Share",
+        labels={"segment": "CRM label", "customers": "Count", "share": "Share",
                 "recency_mean": "Mean", "recency_median": "Median",
                 "frequency_mean": "Mean", "frequency_median": "Median",
                 "monetary_mean": "Mean", "monetary_median": "Median",
@@ -148,3 +150,19 @@ def segment_profile(results: ModelResults) -> GT:
         table = table.tab_spanner(label=label, columns=columns)
     return bold_rows(table, [len(rows) - 1])
 
+
+
+def target_lists(results: ModelResults, targeting: Targeting) -> GT:
+    """The campaign lists of :func:`analysis.targeting.build_targeting`: rule, size and modelled value."""
+    return build_table(
+        target_list_rows(results, targeting), table_id=TABLE_IDS["target_lists"],
+        title="Campaign lists",
+        subtitle="Each customer is on at most one list, assigned in the order shown",
+        labels={"rule": "Rule", "customers": "Customers", "share": "Share",
+                "value_total": "Total", "value_mean": "Per customer"},
+        numeric=["customers", "share", "value_total", "value_mean"],
+        notes=[fit_note(results),
+               "Modelled value is the full model's fitted value. For one customer it is uncertain by "
+               "about the residual SE; a list total is far more precise."],
+        rowname_col="name", hidden=["key"], stubhead="List",
+    ).tab_spanner(label="Modelled value (USD)", columns=["value_total", "value_mean"])

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
 from .execute import ExecutedDocument
 
 CACHE_FORMAT = "renderer-cache-1"
+# Enough for every document of a report under several data files; older entries are pruned.
+MAX_ENTRIES = 64
 
 
 def cache_key(*parts: str) -> str:
@@ -42,6 +45,7 @@ class ExecutionCache:
             return None
         files = entry / "files"
         manifest = json.loads((entry / "files.json").read_text()) if (entry / "files.json").is_file() else []
+        os.utime(entry)  # recently used entries survive pruning
         for rel in manifest:
             target = project_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,3 +66,10 @@ class ExecutionCache:
         (tmp / "results.json").write_text(executed.to_json(), encoding="utf-8")
         shutil.rmtree(entry, ignore_errors=True)
         tmp.rename(entry)
+        self._prune()
+
+    def _prune(self) -> None:
+        entries = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[MAX_ENTRIES:]:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -83,12 +83,14 @@ def _page_navigation(site: SiteMap, page: Page) -> str:
     parts = []
     if index > 0:
         prev = order[index - 1]
-        parts.append(f'<a class="nav-page nav-page-previous" rel="prev" href="{site.resolve(prev.source, page.primary)}">'
+        href = html.escape(site.resolve(prev.source, page.primary))
+        parts.append(f'<a class="nav-page nav-page-previous" rel="prev" href="{href}">'
                      f'<span class="nav-page-label">Previous</span>'
                      f'<span class="nav-page-text">{html.escape(prev.title)}</span></a>')
     if index < len(order) - 1:
         nxt = order[index + 1]
-        parts.append(f'<a class="nav-page nav-page-next" rel="next" href="{site.resolve(nxt.source, page.primary)}">'
+        href = html.escape(site.resolve(nxt.source, page.primary))
+        parts.append(f'<a class="nav-page nav-page-next" rel="next" href="{href}">'
                      f'<span class="nav-page-label">Next</span>'
                      f'<span class="nav-page-text">{html.escape(nxt.title)}</span></a>')
     return f'<nav class="page-navigation" aria-label="Pages">{"".join(parts)}</nav>' if parts else ""
@@ -111,8 +113,9 @@ def render_page(site: SiteMap, page: Page, ast: dict, options: dict, out_path: P
         header += f'<p class="subtitle">{html.escape(str(subtitle))}</p>'
     if description:
         header += f'<p class="description">{html.escape(str(description))}</p>'
-    toc_block = (f'<nav id="TOC" class="toc" aria-label="On this page"><h2>{html.escape(str(options.get("toc-title", "On this page")))}</h2>'
-                 f"{toc_html}</nav>") if toc and toc_html else ""
+    toc_title = html.escape(str(options.get("toc-title", "On this page")))
+    toc_block = (f'<nav id="TOC" class="toc" aria-label="On this page"><h2>{toc_title}</h2>{toc_html}</nav>'
+                 if toc and toc_html else "")
     footer = site.project.page_footer
     template = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
     out_path.parent.mkdir(parents=True, exist_ok=True)

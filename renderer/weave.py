@@ -110,6 +110,8 @@ class _Weaver:
                 elif output.get("output_type") in ("display_data", "execute_result"):
                     data = output.get("data", {})
                     raw = data.get("text/markdown") or data.get("text/plain") or ""
+                    if self.target == "html" and "text/html" in data and "text/markdown" not in data:
+                        raw = "```{=html}\n" + "".join(data["text/html"]) + "\n```"
                     pieces.append((raw if isinstance(raw, str) else "".join(raw)) + "\n")
             return "\n".join(pieces) + "\n"
         if options["output"]:

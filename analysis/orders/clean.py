@@ -91,9 +91,10 @@ def distinct_lines(table: ibis.Table) -> ibis.Table:
     return table.group_by(list(table.columns)).aggregate(**{_COPIES: ibis._.count()})
 
 
-def typed_lines(table: ibis.Table, roles: ColumnRoles, dialect: str) -> ibis.Table:
-    """Parse the role columns into typed ones; keeps ``__copies`` (1 when absent) and nothing else."""
-    columns = {
+def typed_lines(table: ibis.Table, roles: ColumnRoles, dialect: str, keep: tuple[str, ...] = ()) -> ibis.Table:
+    """Parse the role columns into typed ones; keeps ``__copies`` (1 when absent) and ``keep``."""
+    columns = {name: table[name] for name in keep}
+    columns |= {
         _CUSTOMER: _normalise_id(table[roles.customer]),
         _ORDER: _normalise_text(table[roles.order]) if roles.order else ibis.null(dt.string),
         _AT: _parse_timestamp(table[roles.date], roles.date, dialect),
@@ -180,9 +181,9 @@ def unparsable_examples(raw: ibis.Table, raw_name: str, roles: ColumnRoles, dial
     Only called on the error path: it scans the raw lines again, numbering them.
     """
     typed_name = {raw_col: name for name, raw_col in _parsed_columns(roles).items()}[raw_name]
-    numbered = raw.mutate(__row=ibis.row_number() + first_row_number)
-    typed = typed_lines(numbered, roles, dialect).mutate(
-        __row=numbered["__row"], __value=numbered[raw_name].cast("string"))
+    numbered = raw.mutate(__row=ibis.row_number() + first_row_number,
+                          __value=raw[raw_name].cast("string"))
+    typed = typed_lines(numbered, roles, dialect, keep=("__row", "__value"))
     bad = typed.filter(typed[typed_name].isnull()).order_by("__row").limit(EXAMPLES_SHOWN)
     rows = bad.select("__row", "__value").to_pyarrow().to_pylist()
     return [(int(r["__row"]), "" if r["__value"] is None else r["__value"]) for r in rows]

@@ -13,7 +13,7 @@ from .roles import parse_column_roles
 from .transform import MONEY_COLUMNS, OUTPUT_COLUMNS
 
 
-def run_rfm_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_rfm_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Entry point called by :mod:`analysis.cli`; returns the exit status.
 
     Raises :class:`~analysis.errors.OrderLogError` for anything the user can fix;
@@ -24,7 +24,7 @@ def run_rfm_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     run = derive_customers(location, args.as_of, roles=roles, margin=args.margin,
                            holdout_months=args.holdout_months)
     write_customer_table(run, args.out)
-    print(format_log(run, args.out), file=out)
+    print(format_log(run, args.out), file=out if out is not None else sys.stdout)
     return 0
 
 

@@ -11,6 +11,7 @@ import pytest
 import typst
 
 from analysis import tables
+from analysis.targeting import build_targeting
 from analysis.results import PREDICTOR_UNITS, SE_CLASSICAL, SE_HC3, segment_term
 from table_download_cases import (HOSTILE_ATTRIBUTE, HOSTILE_IMG, decimals_shown, displayed_number,
                                   fit_frame, homoskedastic_frame, hostile_id_frame, relabel_segment)
@@ -22,7 +23,9 @@ BUILDERS = {
     "misaligned_customers": tables.misaligned_customers,
     "misaligned_counts": tables.misaligned_counts,
     "segment_profile": tables.segment_profile,
+    "target_lists": lambda results: tables.target_lists(results, build_targeting(results)),
 }
+WITHOUT_SEGMENT_LABELS = {"model_fit", "target_lists"}
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +215,17 @@ def test_misaligned_counts_add_up_to_the_flagged_total(results):
     assert int(rows.iloc[-1]["misaligned"].replace(",", "")) == sum(counts) == results.misaligned_count()
 
 
+def test_target_lists_table_counts_every_list_member(results):
+    targeting = build_targeting(results)
+    rows = tables.target_list_rows(results, targeting)
+    assert rows["key"].to_list() == [target.key for target in targeting.lists]
+    sizes = [int(c.replace(",", "")) for c in rows["customers"]]
+    assert sizes == [target.size for target in targeting.lists]
+    assert sum(sizes) <= results.n, "a customer is on at most one list"
+    for row, target in zip(rows.itertuples(), targeting.lists):
+        assert abs(displayed_number(row.value_total) - target.expected_value_total) <= 0.5
+
+
 def test_profile_shares_sum_to_one_hundred_percent(results):
     rows = tables.segment_profile_rows(results)
     segments, total = rows.iloc[:-1], rows.iloc[-1]
@@ -291,5 +305,5 @@ def test_segment_labels_are_escaped_in_every_table(results):
         page = rendered(relabelled, name)
         assert tags_in(page) <= SAFE_TAGS, name
         assert "<img" not in page.lower() and "<script" not in page.lower(), name
-        if name != "model_fit":  # the only table without segment labels
+        if name not in WITHOUT_SEGMENT_LABELS:
             assert html.escape(HOSTILE_IMG, quote=False) in page, f"{name}: the label should still show, as text"

@@ -121,7 +121,7 @@ def test_cli_reports_invalid_data_before_rendering(tmp_path):
     assert not out.exists()
 
 
-def test_cli_failure_in_a_chapter_is_an_error_message_not_a_traceback(tmp_path, monkeypatch):
+def test_engine_choice_follows_path_and_rejects_unknown_names(tmp_path, monkeypatch):
     from analysis.errors import AnalysisError
     from analysis.site import ReportBuildError, choose_engine
 
