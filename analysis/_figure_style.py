@@ -45,6 +45,8 @@ DENSITY_CMAP = ListedColormap(colormaps["Greys"](np.linspace(0.3, 1.0, 256)), na
 # million overlapping dots show nothing but a black blob and make files huge.
 LARGE_N = 50_000
 HEXBIN_GRIDSIZE = 50
+# Total opacity budget of a scatter: alpha = SCATTER_INK / n, between 0.06 and 0.4.
+SCATTER_INK = 2_000
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -119,7 +121,9 @@ def draw_points(ax: Axes, x: np.ndarray, y: np.ndarray, color: str = POINT_COLOR
         ax.hexbin(x, y, gridsize=HEXBIN_GRIDSIZE, bins="log", mincnt=1, cmap=DENSITY_CMAP,
                   linewidths=0, rasterized=True)
     else:
-        ax.scatter(x, y, s=5, color=color, alpha=0.35, linewidths=0, rasterized=True)
+        # Fainter dots as the cloud grows, so dense regions still show their density.
+        alpha = min(0.4, max(0.06, SCATTER_INK / len(x))) if len(x) else 0.4
+        ax.scatter(x, y, s=5, color=color, alpha=alpha, linewidths=0, rasterized=True)
 
 
 # Candidate label positions (offset in points, horizontal alignment), tried in order until
@@ -148,10 +152,14 @@ def label_points(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) 
     """
     ax.scatter(x, y, s=9, color=INK, linewidths=0, zorder=3)
     ax.get_xlim(), ax.get_ylim()  # settle autoscaling so the data-to-page transform is final
+    engine = ax.figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(ax.figure)  # and the panel's final size: distances on the page decide overlaps
     to_points = 72.0 / ax.figure.dpi
-    placed = []
-    for xi, yi, text in zip(x, y, labels):
-        x_pt, y_pt = ax.transData.transform((xi, yi)) * to_points
+    marks = [ax.transData.transform((xi, yi)) * to_points for xi, yi in zip(x, y)]
+    # The marked points are obstacles too: a label must not cover another labelled customer.
+    placed = [(mx - 2, my - 2, mx + 2, my + 2) for mx, my in marks]
+    for (x_pt, y_pt), xi, yi, text in zip(marks, x, y, labels):
         text = str(text)
         choice = _LABEL_OFFSETS[0]
         for offset, align in _LABEL_OFFSETS:

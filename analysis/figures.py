@@ -8,9 +8,9 @@ Nothing here refits: residuals, leverage and Cook's distance come from
 ``r.customers``; confidence bands come from ``r.coefficients`` and
 ``r.reported_covariance``.
 
-Alt text is built from the same numbers by :func:`alt_text` (``alt_text("diagnostics", r)``),
-so a chapter writes ``#| fig-alt: !expr figures.alt_text("diagnostics", r)`` or
-passes it to its figure markup.
+Alt text is built from the same numbers by :func:`alt_text` (``alt_text("diagnostics", r)``):
+it says what the figure shows and states the numbers it shows, so it cannot drift from
+the figure the way a hand-written ``fig-alt`` can after a data refresh.
 
 Large N: from :data:`~analysis._figure_style.LARGE_N` customers the scatter
 panels become hexbin densities, the lowess smoother runs on a fixed random
@@ -26,11 +26,10 @@ from typing import Callable
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from scipy import stats
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
-from ._figure_style import (ACCENT, BAND_ALPHA, GUIDE, INK, LARGE_N, REPORT_DPI, house_style,
+from ._figure_style import (ACCENT, BAND_ALPHA, GUIDE, INK, REPORT_DPI, house_style,
                             dollar_axis, draw_points, label_points, new_figure, segment_color, style_axes)
 from .atomic import atomic_output
 from .data import PREDICTORS
@@ -46,6 +45,7 @@ QQ_TAIL_POINTS = 50          # ...always including this many at each extreme
 N_LABELLED = 3               # customers named per panel, as plot.lm's id.n
 COOKS_CONTOURS = (0.5, 1.0)  # plot.lm's contours
 PARTIAL_GRID = 100
+PARTIAL_COVERAGE = 0.99      # the partial-effect curves span the middle 99% of customers
 SAMPLE_SEED = 20240601       # fixed so the same data always draws the same figure
 
 AXIS_LABELS = {
@@ -176,30 +176,42 @@ def diagnostics(r: ModelResults, ax=None) -> Figure:
 
 def _leverage_panel(ax: Axes, r: ModelResults, leverage: np.ndarray, standardized: np.ndarray,
                     ids: np.ndarray) -> None:
+    """Standardized residual against leverage, with Cook's-distance contours labelled at the
+    right edge as plot.lm labels them (a legend would sit on the very corner where the most
+    influential customers tend to be)."""
     draw_points(ax, leverage, standardized)
     ax.axhline(0, color=GUIDE, linewidth=0.8, linestyle=":")
     y_low, y_high = float(standardized.min()), float(standardized.max())
     pad = 0.06 * (y_high - y_low or 1.0)
+    y_limits = (y_low - pad, y_high + pad)
     x_high = float(leverage.max()) * 1.08
     grid = np.linspace(max(float(leverage.min()), 1e-9), x_high, 200)
     p = r.full.n_coefficients
     # A point with leverage h and standardized residual s has Cook's D = s² h / (p (1 - h)).
-    contours = [(level, "--", f"Cook's D = {number(level, 1)}") for level in COOKS_CONTOURS]
-    contours.append((r.diagnostics.cooks_threshold, ":", f"Cook's D = 4/n (influence rule)"))
-    handles = []
-    for level, style, label in contours:
+    contours = [(level, "--", ACCENT, number(level, 1)) for level in COOKS_CONTOURS]
+    contours.append((r.diagnostics.cooks_threshold, ":", GUIDE, "4/n"))
+    off_scale = []
+    for level, style, color, label in contours:
         bound = np.sqrt(level * p * (1 - grid) / grid)
         for sign in (1, -1):
-            ax.plot(grid, sign * bound, color=ACCENT if level in COOKS_CONTOURS else GUIDE,
-                    linewidth=0.8, linestyle=style)
-        visible = bool(np.any(bound <= max(abs(y_low), abs(y_high)) + pad))
-        handles.append(Line2D([], [], color=ACCENT if level in COOKS_CONTOURS else GUIDE, linewidth=0.8,
-                              linestyle=style, label=label if visible else f"{label} (off scale)"))
+            ax.plot(grid, sign * bound, color=color, linewidth=0.8, linestyle=style)
+            edge = sign * bound[-1]
+            if sign > 0 and y_limits[0] <= edge <= y_limits[1]:
+                ax.annotate(label, (grid[-1], edge), xytext=(2, 0), textcoords="offset points",
+                            fontsize=7, color=color, va="center", annotation_clip=False)
+        if bound.min() > max(abs(y_limits[0]), abs(y_limits[1])):
+            off_scale.append(label)
     ax.set_xlim(0, x_high)
-    ax.set_ylim(y_low - pad, y_high + pad)
+    ax.set_ylim(*y_limits)
     influential = _top(r.customers["cooks_distance"].to_numpy(dtype=float))
     label_points(ax, leverage[influential], standardized[influential], ids[influential])
-    ax.legend(handles=handles, loc="upper right")
+    dashed_off = [label for label in off_scale if label != "4/n"]
+    note = "Dotted: Cook's D = 4/n. Dashed: 0.5 and 1"
+    if len(dashed_off) == len(COOKS_CONTOURS):
+        note += " (off scale)"
+    elif dashed_off:
+        note += f" ({dashed_off[0]} off scale)"
+    ax.text(1.0, -0.2, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color=INK)
     ax.set(title="Residuals vs leverage", xlabel="Leverage", ylabel="Standardized residual")
 
 
@@ -241,8 +253,19 @@ def segment_effects(r: ModelResults, ax: Axes | None = None) -> Figure:
 
 # --- 3. partial effects ----------------------------------------------------------------------
 
+def partial_effect_range(r: ModelResults, predictor: str) -> tuple[float, float]:
+    """Where the curve is drawn: the middle :data:`PARTIAL_COVERAGE` of customers.
+
+    Not min to max: one customer with 400 orders would stretch the axis until
+    every other customer sits in its first tenth.
+    """
+    tail = (1 - PARTIAL_COVERAGE) / 2
+    low, high = np.quantile(r.customers[predictor].to_numpy(dtype=float), [tail, 1 - tail])
+    return float(low), float(high)
+
+
 def partial_effect_curve(r: ModelResults, predictor: str, points: int = PARTIAL_GRID):
-    """Prediction and confidence band over the observed range of ``predictor``.
+    """Prediction and confidence band over :func:`partial_effect_range` of ``predictor``.
 
     Other predictors sit at their means and the segment at the reference; the band
     uses ``r.reported_covariance`` and the t quantile on the residual degrees of
@@ -252,8 +275,7 @@ def partial_effect_curve(r: ModelResults, predictor: str, points: int = PARTIAL_
         raise KeyError(f"{predictor!r} is not an RFM predictor; choose one of {', '.join(PREDICTORS)}")
     terms = list(r.reported_covariance.index)
     estimates = r.coefficients.set_index("term").loc[terms, "estimate"].to_numpy(dtype=float)
-    low, high = r.predictor_ranges[predictor]
-    grid = np.linspace(low, high, points)
+    grid = np.linspace(*partial_effect_range(r, predictor), points)
     design = np.zeros((points, len(terms)))
     design[:, terms.index("Intercept")] = 1.0
     for column in PREDICTORS:
@@ -281,7 +303,7 @@ def partial_effects(r: ModelResults, ax=None) -> Figure:
             panel.fill_between(grid, low, high, color=color, alpha=BAND_ALPHA, linewidth=0)
             panel.plot(grid, prediction, color=color, linewidth=1.6)
             # Deciles of the data as a rug: where along the line the customers actually are.
-            deciles = np.quantile(r.customers[predictor].to_numpy(dtype=float), np.linspace(0.05, 0.95, 10))
+            deciles = np.quantile(r.customers[predictor].to_numpy(dtype=float), np.linspace(0.1, 0.9, 9))
             panel.plot(deciles, np.zeros_like(deciles), marker="|", markersize=7, color=INK,
                        linestyle="none", transform=panel.get_xaxis_transform())
             panel.set_xlabel(AXIS_LABELS[predictor])
@@ -291,7 +313,7 @@ def partial_effects(r: ModelResults, ax=None) -> Figure:
             dollar_axis(panel.yaxis)
         dollar_axis(axes[2].xaxis)
         figure.suptitle(f"Partial effects: {r.reference} customer, other predictors at their means; "
-                        f"band: {_confidence(r)} ({_se_label(r)}); ticks: data deciles",
+                        f"band: {_confidence(r)} ({_se_label(r)}); ticks: deciles of the data",
                         fontsize=8, x=0.01, ha="left", color=INK)
     return figure
 
@@ -392,7 +414,8 @@ def _partial_effects_alt(r: ModelResults) -> str:
                      f"{usd(prediction[-1], 0)} at {number(grid[-1], 0 if predictor != 'MonetaryValue' else 2)} "
                      f"(slope {usd(r.coefficient(predictor).estimate)} per unit)")
     return (f"Three line charts of predicted customer value for a {r.reference} customer with the other "
-            f"predictors at their means, each with a shaded {_confidence(r)} band ({_se_label(r)}). "
+            f"predictors at their means, each with a shaded {_confidence(r)} band ({_se_label(r)}), "
+            f"drawn across the middle {percent(PARTIAL_COVERAGE, 0)} of customers. "
             + "; ".join(parts) + ".")
 
 
@@ -436,5 +459,5 @@ def save_png(figure: Figure, path: str | Path, dpi: int = REPORT_DPI) -> Path:
 
 
 __all__ = ["diagnostics", "segment_effects", "partial_effects", "distributions", "alt_text",
-           "partial_effect_curve", "standardized_residuals", "qq_points", "most_influential",
+           "partial_effect_curve", "partial_effect_range", "standardized_residuals", "qq_points", "most_influential",
            "save_png", "FIGURES"]

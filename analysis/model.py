@@ -17,6 +17,7 @@ import itertools
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 # scipy.special holds the same distribution functions scipy.stats calls (stdtr,
 # stdtrit, fdtrc) without the second or so scipy.stats takes to import.
 from scipy import special
@@ -53,14 +54,16 @@ def choose_reference(levels: list[str], counts: dict[str, int], requested: str |
 
 def design_matrix(frame: pd.DataFrame, levels: tuple[str, ...], reference: str) -> tuple[np.ndarray, list[str]]:
     """Intercept, R, F, M and one treatment dummy per non-reference level, in canonical order."""
-    segment = frame[SEGMENT_COLUMN].to_numpy()
+    segment = frame[SEGMENT_COLUMN]
     others = [level for level in levels if level != reference]
     X = np.empty((len(frame), 1 + len(PREDICTORS) + len(others)), dtype=np.float64)
     X[:, 0] = 1.0
     for j, column in enumerate(PREDICTORS, start=1):
         X[:, j] = frame[column].to_numpy(dtype=np.float64)
     for j, level in enumerate(others, start=1 + len(PREDICTORS)):
-        X[:, j] = segment == level
+        # Compared as a pandas column: turning a million labels into Python strings
+        # first would cost more than the whole least-squares fit.
+        X[:, j] = (segment == level).to_numpy(dtype=bool)
     names = ["Intercept", *PREDICTORS, *(segment_term(level) for level in others)]
     return X, names
 
@@ -94,8 +97,8 @@ class LeastSquaresFit:
 
 
 # Rows per block when forming hat values and the HC3 "meat": bounds the temporary
-# n-by-k arrays to a few megabytes instead of one the size of X at 10M customers.
-_BLOCK_ROWS = 1 << 17
+# n-by-k arrays to about 60 MB instead of one the size of X at 10M customers.
+_BLOCK_ROWS = 1 << 20
 # Above this condition number of the column-scaled X'X (about 1e4 for X itself) the
 # Cholesky factor loses too many digits; such designs take the slower QR route.
 _GRAM_CONDITION_LIMIT = 1e8
@@ -165,7 +168,9 @@ def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
     meat = np.zeros((k, k))
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        z = X[rows] @ r_inverse
+        # einsum, not @: OpenBLAS threads a tall (rows x 7) @ (7 x 7) product badly,
+        # up to ten times slower than this plain loop on a busy two-core machine.
+        z = np.einsum("ij,jk->ik", X[rows], r_inverse)
         leverage[rows] = np.einsum("ij,ij->i", z, z)
         z *= (resid[rows] / (1 - leverage[rows]))[:, None]
         meat += z.T @ z
@@ -255,15 +260,23 @@ def segment_contrasts(params: pd.Series, covariance: pd.DataFrame, levels: tuple
     return frame
 
 
-def _misalignment(segment: np.ndarray, rfm_prediction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+_MISALIGNMENT_REASONS = ("", "At Risk, top-quartile RFM value", "Low Value, top-quartile RFM value",
+                         "High Value, bottom-quartile RFM value")
+
+
+def _misalignment(segment: pd.Series, rfm_prediction: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, pd.api.extensions.ExtensionArray]:
     """Quartile of RFM-predicted value and the rule (if any) each customer's label breaks."""
     quartile = 1 + np.searchsorted(np.quantile(rfm_prediction, [0.25, 0.5, 0.75]), rfm_prediction)
-    reason = np.full(len(segment), "", dtype=object)
     top, bottom = quartile == 4, quartile == 1
-    reason[(segment == "At Risk") & top] = "At Risk, top-quartile RFM value"
-    reason[(segment == "Low Value") & top] = "Low Value, top-quartile RFM value"
-    reason[(segment == "High Value") & bottom] = "High Value, bottom-quartile RFM value"
-    return quartile, reason != "", reason
+    rule = np.zeros(len(segment), dtype=np.int8)  # index into _MISALIGNMENT_REASONS
+    rule[(segment == "At Risk").to_numpy(dtype=bool) & top] = 1
+    rule[(segment == "Low Value").to_numpy(dtype=bool) & top] = 2
+    rule[(segment == "High Value").to_numpy(dtype=bool) & bottom] = 3
+    # Built by Arrow from the four texts: an object array of a million strings would
+    # cost more to make, and more again when pandas converts it to its text dtype.
+    reason = pd.array(pa.array(_MISALIGNMENT_REASONS).take(pa.array(rule)), dtype="str")
+    return quartile, rule != 0, reason
 
 
 def fit_model(table: CustomerTable, reference: str | None = None, alpha: float = ALPHA) -> ModelResults:
@@ -318,12 +331,13 @@ def fit_model(table: CustomerTable, reference: str | None = None, alpha: float =
     contrasts = segment_contrasts(params, covariance_hc3 if se_type == SE_HC3 else covariance,
                                   levels, reference, full_stats.df_resid, alpha)
 
-    segment = frame[SEGMENT_COLUMN].to_numpy()
+    segment = frame[SEGMENT_COLUMN]
     rfm_prediction = np.asarray(rfm_only.fittedvalues)
     quartile, misaligned, reason = _misalignment(segment, rfm_prediction)
     customers = pd.DataFrame({
-        "CustomerID": frame["CustomerID"].to_numpy(),
-        "Segment": segment,
+        # .array: the table's own (immutable, Arrow-backed) text columns, not copies.
+        "CustomerID": frame["CustomerID"].array,
+        "Segment": segment.array,
         "CustomerValue": y,
         **{column: frame[column].to_numpy() for column in PREDICTORS},
         "fitted": np.asarray(full.fittedvalues),

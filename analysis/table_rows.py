@@ -234,3 +234,34 @@ def target_list_rows(results: ModelResults, targeting: Targeting) -> pd.DataFram
                      "value_total": usd(target.expected_value_total, 0),
                      "value_mean": usd(target.expected_value_mean, 0) if target.size else REFERENCE_MARK})
     return pd.DataFrame(rows)
+
+
+DIAGNOSTIC_GROUPS = ("Collinearity", "Error distribution", "Influence")
+
+
+def diagnostic_rows(results: ModelResults) -> pd.DataFrame:
+    """Displayed cells of :func:`analysis.tables.diagnostic_checks`: ``check`` key, ``value``, ``reading``."""
+    d = results.diagnostics
+    collinearity, errors, influence = DIAGNOSTIC_GROUPS
+    rows = []
+    for term, gvif in d.vif.items():
+        label = PREDICTOR_LABELS.get(term, term)
+        rows.append({"check": f"vif_{term}", "group": collinearity, "label": f"GVIF: {label} (Df {d.vif_df[term]})",
+                     "value": number(gvif, 2),
+                     "reading": f"GVIF^(1/(2 Df)) = {number(d.vif_adjusted[term], 2)}"})
+    rows.append({"check": "condition_number", "group": collinearity, "label": "Scaled condition number",
+                 "value": number(d.condition_number, 1), "reading": "above 30 signals harmful collinearity"})
+    rows.append({"check": "breusch_pagan", "group": errors, "label": f"Breusch–Pagan (studentized, df {d.bp_df})",
+                 "value": number(d.bp_stat, 2), "reading": p_phrase(d.bp_p)})
+    rows.append({"check": "normality", "group": errors, "label": d.normality_test,
+                 "value": number(d.normality_stat, 1),
+                 "reading": f"{p_phrase(d.normality_p)}; skewness {number(d.skewness, 2)}, "
+                            f"excess kurtosis {number(d.excess_kurtosis, 2)}"})
+    n = results.n
+    rows.append({"check": "influential", "group": influence, "label": "Cook's distance above 4/n",
+                 "value": integer(d.n_influential),
+                 "reading": f"{percent(d.n_influential / n)} of customers; largest {number(d.max_cooks_distance, 3)}"})
+    rows.append({"check": "high_leverage", "group": influence, "label": "Leverage above 2k/n",
+                 "value": integer(d.n_high_leverage),
+                 "reading": f"{percent(d.n_high_leverage / n)} of customers"})
+    return pd.DataFrame(rows)

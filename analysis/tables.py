@@ -20,12 +20,12 @@ from .formatting import integer
 from .results import SE_HC3, ModelResults
 from .table_rows import (DEFAULT_TOP_MISALIGNED, coefficient_rows, fit_note, intercept_note,
                          misaligned_count_rows, misaligned_customer_rows, model_fit_rows, se_note,
-                         segment_effect_rows, segment_profile_rows, target_list_rows)
+                         segment_effect_rows, segment_profile_rows, target_list_rows, diagnostic_rows)
 from .targeting import Targeting
 
 __all__ = [
     "TABLE_IDS", "coefficients", "model_fit", "segment_effects", "misaligned_customers",
-    "misaligned_counts", "segment_profile", "target_lists",
+    "misaligned_counts", "segment_profile", "target_lists", "diagnostic_checks", "diagnostic_rows",
     "coefficient_rows", "model_fit_rows", "segment_effect_rows", "misaligned_customer_rows",
     "misaligned_count_rows", "segment_profile_rows", "target_list_rows", "fit_note", "se_note",
 ]
@@ -38,6 +38,7 @@ TABLE_IDS = {
     "misaligned_counts": "table-misaligned-counts",
     "segment_profile": "table-segment-profile",
     "target_lists": "table-target-lists",
+    "diagnostic_checks": "table-diagnostic-checks",
 }
 ASSOCIATION_NOTE = "Associations in observational data, not causal effects."
 
@@ -166,3 +167,15 @@ def target_lists(results: ModelResults, targeting: Targeting) -> GT:
                "about the residual SE; a list total is far more precise."],
         rowname_col="name", hidden=["key"], stubhead="List",
     ).tab_spanner(label="Modelled value (USD)", columns=["value_total", "value_mean"])
+
+
+def diagnostic_checks(results: ModelResults) -> GT:
+    """Collinearity, error distribution and influence checks, each with its reading."""
+    return build_table(
+        diagnostic_rows(results), table_id=TABLE_IDS["diagnostic_checks"],
+        title="Regression diagnostics",
+        subtitle="Checks of the assumptions behind the estimates and their intervals",
+        labels={"value": "Value", "reading": "Reading"},
+        numeric=["value"],
+        notes=[fit_note(results), se_note(results)],
+        rowname_col="label", groupname_col="group", hidden=["check"], stubhead="Check")

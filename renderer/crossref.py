@@ -60,13 +60,13 @@ class _Numbering:
         self.number_sections = number_sections
         self.counters = {"fig": 0, "tbl": 0}
         self.levels = [0] * 7
-        self.targets: dict[str, tuple[str, str]] = {}  # id -> (reference text, caption number)
+        self.targets: dict[str, str] = {}  # id -> what a reference to it reads, e.g. "Figure 2"
         self.duplicates: list[str] = []
 
     def register(self, ident: str, text: str):
         if ident in self.targets:
             self.duplicates.append(ident)
-        self.targets[ident] = (text, "")
+        self.targets[ident] = text
 
     def next(self, kind: str) -> int:
         self.counters[kind] += 1
@@ -268,7 +268,7 @@ def _reference(citation: dict, numbering: _Numbering, warnings: list) -> list:
     if target is None:
         warnings.append(f"unable to resolve cross-reference @{ident}")
         return [{"t": "Strong", "c": [{"t": "Str", "c": f"?@{ident}"}]}]
-    text = target[0]
+    text = target
     if ident[0].isupper():
         text = text[0].upper() + text[1:]
     inlines = citation.get("citationPrefix", [])

@@ -123,8 +123,8 @@ def render_page(site: SiteMap, page: Page, ast: dict, options: dict, out_path: P
         page_title=html.escape(f"{page.title} – {site.project.title}" if page.title != site.project.title
                                else page.title),
         site_title=html.escape(site.project.title),
-        home=html.escape(site.resolve(site.pages[next(iter(site.pages))].source, page.primary)
-                         if "index.qmd" not in site.pages else site.resolve("index.qmd", page.primary)),
+        home=html.escape(site.resolve("index.qmd" if "index.qmd" in site.pages else next(iter(site.pages)),
+                                      page.primary)),
         assets=prefix + ASSET_DIR,
         extra_css=extra_css,
         highlighting=highlighting,

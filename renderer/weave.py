@@ -49,7 +49,6 @@ class _Weaver:
         self.figure_prefix = figure_prefix
         self.stem = stem
         self.html_tables: dict = {}
-        self.image_count = 0
 
     def _write_image(self, mime: str, data, name: str) -> str:
         self.figure_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +133,6 @@ class _Weaver:
                 trace = strip_ansi("\n".join(output.get("traceback", [])))
                 pieces.append("::: {.cell-output .cell-output-error}\n" + _fence(trace, "") + ":::\n")
             elif kind in ("display_data", "execute_result"):
-                self.image_count += 1
                 name = (label or f"{self.stem}-cell-{number}") + f"-output-{index + 1}"
                 wants_figure = label.startswith("fig-") and not figure_done
                 text, what = self._display(output, options, name)

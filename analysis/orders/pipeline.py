@@ -14,8 +14,8 @@ import ibis
 import pandas as pd
 
 from ..errors import OrderLogError
-from .clean import (CleaningReport, LogAudit, audit_lines, clean_lines, distinct_lines, typed_lines,
-                    unparsable_examples)
+from .clean import (ISO_FORMAT, CleaningReport, LogAudit, audit_lines, clean_lines, detect_date_format, distinct_lines,
+                    typed_lines, unparsable_examples)
 from .read import OrderSource, open_order_log
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
@@ -108,9 +108,11 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     """
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
-    typed = _materialise(typed_lines(distinct_lines(source.table), roles, source.dialect), source)
+    date_format = detect_date_format(source.table, roles.date)
+    parsed = typed_lines(source.table, roles, source.dialect, date_format, keep_other_columns=True)
+    typed = _materialise(distinct_lines(parsed), source)
     audit = _run_audit(typed, roles, source)
-    _refuse_unparsable(audit, roles, source, location)
+    _refuse_unparsable(audit, roles, source, date_format, location)
     cleaning = audit.cleaning
     if cleaning.kept == 0:
         raise OrderLogError(
@@ -150,7 +152,8 @@ def _raise_if_unreadable(error: Exception, source: OrderSource) -> None:
         raise OrderLogError(f"{source.description}: cannot be read ({' '.join(first[:2])})") from error
 
 
-def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource, location) -> None:
+def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource, date_format: str,
+                       location) -> None:
     if audit.lines_read == 0:
         raise OrderLogError(f"{location}: the order log is empty (a header but no order lines)")
     problems = []
@@ -159,14 +162,16 @@ def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource,
     for column, count in audit.unparsable.items():
         if not count:
             continue
-        examples = unparsable_examples(source.table, column, roles, source.dialect, first_row)
+        examples = unparsable_examples(source.table, column, roles, source.dialect, date_format, first_row)
         shown = ", ".join(f"{unit} {row}: {value!r}" for row, value in examples)
         kind = "dates" if column == roles.date else "numbers"
         problems.append(f"column {column!r}: {count:,} unparsable {kind} ({shown}"
                         f"{', ...' if count > len(examples) else ''})")
     if problems:
-        hint = ("dates must be ISO 8601 (2011-12-09 or 2011-12-09 12:50:00) or month/day/year "
-                "as in Online Retail (12/9/2011 12:50); numbers use a decimal point")
+        shown_format = "ISO 8601" if date_format == ISO_FORMAT else date_format
+        hint = (f"dates must all be in one format, detected here as {shown_format} (supported: ISO 8601 "
+                "such as 2011-12-09 12:50:00, or month/day/year as in Online Retail, 12/9/2011 12:50); "
+                "numbers use a decimal point")
         raise OrderLogError(f"{source.description}: " + "; ".join(problems) + f". {hint}")
 
 
