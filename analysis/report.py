@@ -121,3 +121,27 @@ def data_line(r: ModelResults) -> str:
     """The executive brief's dateline: which data, how many customers, as of when."""
     return (f"Data: {r.data.path.name}, {integer(r.data.n_rows)} customers, as of {r.data.modified_utc}. "
             f"Model fitted {datetime.now(timezone.utc).strftime('%Y-%m-%d')}.")
+
+
+def _typst_text(text: str) -> str:
+    """Escape text for Typst markup, where these characters start code, math or markup."""
+    for character in "\\#$*_@<>[]`~":
+        text = text.replace(character, "\\" + character)
+    return text
+
+
+def typst_provenance_footer(r: ModelResults) -> str:
+    """A raw Typst block that floats the provenance line to the foot of the brief's last page.
+
+    ``place(float: true)`` rather than ``set page(footer: ...)``: a page set rule in the
+    body would start a new page. Printed from an ``output: asis`` chunk, it is a Pandoc
+    raw block, so Quarto's typst format and the builtin renderer treat it the same way.
+    """
+    c = colophon(r)
+    line = _typst_text(f"Provenance: data {c.data_file}, {c.rows:,} customers, SHA-256 {c.data_sha256[:16]}, "
+                       f"as of {c.data_modified}. Built {c.built} from commit {c.git_commit} "
+                       f"(analysis code {c.code_version}).")
+    return ("```{=typst}\n"
+            "#place(bottom, float: true, clearance: 1.2em, block(width: 100%, stroke: (top: 0.4pt + luma(150)), "
+            f"inset: (top: 0.6em), text(size: 7.5pt, fill: luma(90))[{line}]))\n"
+            "```\n")

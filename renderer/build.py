@@ -160,45 +160,15 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         scratch = Path(scratch)
         executed_by_doc, options_by_doc = _execute_all(project, sources, cache, config_text, fingerprint,
                                                        kernel_env, jobs, progress, result)
-        for source in sources:
-            doc_started = time.perf_counter()
-            page = site.pages[source.rel]
-            executed = executed_by_doc[source.rel]
-            options = options_by_doc[source.rel]
-            doc_dir = PurePosixPath(source.rel).parent
-            stem = PurePosixPath(source.rel).stem
-
-            def link(target, _rel=source.rel):
-                return site.rewrite_body_link(target, _rel)
-
-            for name, format_opts in source.formats.items():
-                number_sections = bool(format_opts.get("number-sections", False))
-                if name == "html":
-                    woven = weave(source.document, executed, options, "html",
-                                  staging / doc_dir / f"{stem}_files" / "figure-html",
-                                  f"{stem}_files/figure-html")
-                    ast = markdown_to_ast(woven.markdown, source.rel)
-                    warnings = apply_crossrefs(ast, number_sections, link)
-                    _copy_local_images(ast, project.root / doc_dir, project.root, staging / doc_dir)
-                    render_page(site, page, ast, format_opts, staging / page.outputs["html"],
-                                source.document.front_matter)
-                else:
-                    woven = weave(source.document, executed, options, "typst",
-                                  scratch / doc_dir / f"{stem}_files" / "figure-typst",
-                                  f"{stem}_files/figure-typst")
-                    ast = markdown_to_ast(woven.markdown, source.rel)
-                    tables = html_to_blocks(woven.html_tables, source.rel)
-                    warnings = apply_crossrefs(ast, number_sections, None, tables)
-                    _copy_local_images(ast, project.root / doc_dir, project.root, scratch / doc_dir)
-                    render_pdf(ast, format_opts, source.document.front_matter,
-                               scratch / doc_dir / f"{stem}.typ", staging / page.outputs["typst"],
-                               scratch, source.rel)
-                for warning in warnings:
-                    progress(f"  WARNING {source.rel}: {warning}")
-                    result.warnings.append(f"{source.rel}: {warning}")
-                result.outputs.append(page.outputs[name])
-                progress(f"  wrote {page.outputs[name]}")
-            progress(f"  converted {source.rel} in {time.perf_counter() - doc_started:.1f}s")
+        # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            converted = list(pool.map(
+                lambda source: _convert(source, project, site, executed_by_doc[source.rel],
+                                        options_by_doc[source.rel], staging, scratch, progress),
+                sources))
+        for outputs, warnings in converted:  # document order, whatever order they finished in
+            result.outputs.extend(outputs)
+            result.warnings.extend(warnings)
         copy_assets(staging)
         for css in _extra_css(sources):
             if (project.root / css).is_file():
@@ -213,6 +183,40 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
             progress(f"  copied {len(copied)} resource file(s)")
     progress(f"site published to {result.out_dir} in {time.perf_counter() - started:.1f}s")
     return result
+
+
+def _convert(source: _Source, project: Project, site: SiteMap, executed, options: list, staging: Path,
+             scratch: Path, progress: Callable[[str], None]) -> tuple[list, list]:
+    """Write one document's page and/or PDF; returns (outputs written, warnings)."""
+    started = time.perf_counter()
+    page = site.pages[source.rel]
+    doc_dir = PurePosixPath(source.rel).parent
+    stem = PurePosixPath(source.rel).stem
+    outputs, all_warnings = [], []
+    for name, format_opts in source.formats.items():
+        number_sections = bool(format_opts.get("number-sections", False))
+        if name == "html":
+            woven = weave(source.document, executed, options, "html",
+                          staging / doc_dir / f"{stem}_files" / "figure-html", f"{stem}_files/figure-html")
+            ast = markdown_to_ast(woven.markdown, source.rel)
+            warnings = apply_crossrefs(ast, number_sections, lambda target: site.rewrite_body_link(target, source.rel))
+            _copy_local_images(ast, project.root / doc_dir, project.root, staging / doc_dir)
+            render_page(site, page, ast, format_opts, staging / page.outputs["html"], source.document.front_matter)
+        else:
+            woven = weave(source.document, executed, options, "typst",
+                          scratch / doc_dir / f"{stem}_files" / "figure-typst", f"{stem}_files/figure-typst")
+            ast = markdown_to_ast(woven.markdown, source.rel)
+            tables = html_to_blocks(woven.html_tables, source.rel)
+            warnings = apply_crossrefs(ast, number_sections, None, tables)
+            _copy_local_images(ast, project.root / doc_dir, project.root, scratch / doc_dir)
+            render_pdf(ast, format_opts, source.document.front_matter, scratch / doc_dir / f"{stem}.typ",
+                       staging / page.outputs["typst"], scratch, source.rel)
+        for warning in warnings:
+            progress(f"  WARNING {source.rel}: {warning}")
+            all_warnings.append(f"{source.rel}: {warning}")
+        outputs.append(page.outputs[name])
+    progress(f"  wrote {', '.join(outputs)} ({time.perf_counter() - started:.1f}s)")
+    return outputs, all_warnings
 
 
 def _execute_all(project, sources, cache, config_text, fingerprint, kernel_env, jobs, progress, result):

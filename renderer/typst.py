@@ -15,11 +15,14 @@ _TEMPLATE_OPTIONS = ("papersize", "margin", "fontsize", "mainfont", "columns", "
 _FRONT_MATTER = ("title", "subtitle", "author", "date", "abstract")
 
 # Captions already carry "Figure 1:" from renderer.crossref (so HTML and PDF agree);
-# Typst must not number them again. Tables get a header rule and light row lines.
+# Typst must not number them again. Tables get book-style rules: a top and bottom rule
+# around the table and Pandoc's own rule under the header, no cell grid.
 _PREAMBLE = """\
 #set figure(numbering: none)
 #show figure: set block(breakable: true)
-#set table(stroke: (x, y) => if y == 0 { (bottom: 0.7pt + black) } else { (bottom: 0.3pt + luma(200)) })
+#set table(stroke: none, inset: (x: 5pt, y: 3.5pt))
+#show table: set text(size: 0.88em)
+#show table: it => block(stroke: (top: 0.8pt + black, bottom: 0.8pt + black), it)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show link: set text(fill: rgb("#1a5fb4"))
 """

@@ -8,7 +8,6 @@ from typing import TextIO
 
 from ..atomic import atomic_output
 from .pipeline import RFMRun, derive_customers
-from .read import is_url
 from .roles import parse_column_roles
 from .transform import MONEY_COLUMNS, OUTPUT_COLUMNS
 
@@ -20,8 +19,7 @@ def run_rfm_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     the CLI prints it and exits 2. The output file is only written on success.
     """
     roles = parse_column_roles(args.column)
-    location = args.orders if not is_url(args.orders) else str(args.orders)
-    run = derive_customers(location, args.as_of, roles=roles, margin=args.margin,
+    run = derive_customers(args.orders, args.as_of, roles=roles, margin=args.margin,
                            holdout_months=args.holdout_months)
     write_customer_table(run, args.out)
     print(format_log(run, args.out), file=out if out is not None else sys.stdout)

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import OrderLogError
 from .clean import (ISO_FORMAT, CleaningReport, LogAudit, audit_lines, clean_lines, detect_date_format, distinct_lines,
                     typed_lines, unparsable_examples)
-from .read import OrderSource, open_order_log
+from .read import OrderSource, open_order_log, with_native_types
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
 
@@ -109,9 +109,7 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
     date_format = detect_date_format(source.table, roles.date)
-    parsed = typed_lines(source.table, roles, source.dialect, date_format, keep_other_columns=True)
-    typed = _materialise(distinct_lines(parsed), source)
-    audit = _run_audit(typed, roles, source)
+    typed, audit = _typed_and_audited(source, roles, date_format)
     _refuse_unparsable(audit, roles, source, date_format, location)
     cleaning = audit.cleaning
     if cleaning.kept == 0:
@@ -137,11 +135,46 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
                   holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly)
 
 
+def _typed_and_audited(source: OrderSource, roles: ColumnRoles, date_format: str) -> tuple[ibis.Table, LogAudit]:
+    """Parse, de-duplicate and keep the lines (in DuckDB memory), then count them.
+
+    A DuckDB CSV is first read with the reader parsing numbers and dates (fast);
+    if any value does not parse, the read fails and the all-text route runs instead,
+    which finds and reports every bad line.
+    """
+    if source.csv_options is not None:
+        native = with_native_types(source, _native_types(roles),
+                                   None if date_format == ISO_FORMAT else date_format)
+        try:
+            typed = _materialise(_distinct_typed(native, roles, date_format), native, report_errors=False)
+        except Exception as error:
+            if not type(error).__module__.startswith(("duckdb", "_duckdb")):
+                raise
+        else:
+            return typed, _run_audit(typed, roles, source)
+    typed = _materialise(_distinct_typed(source, roles, date_format), source)
+    return typed, _run_audit(typed, roles, source)
+
+
+def _native_types(roles: ColumnRoles) -> dict[str, str]:
+    types = {roles.date: "TIMESTAMP"}
+    for role in ("quantity", "price", "amount"):
+        if getattr(roles, role) is not None:
+            types[getattr(roles, role)] = "DOUBLE"
+    return types
+
+
+def _distinct_typed(source: OrderSource, roles: ColumnRoles, date_format: str) -> ibis.Table:
+    parsed = typed_lines(source.table, roles, source.dialect, date_format, keep_other_columns=True)
+    return distinct_lines(parsed)
+
+
 def _run_audit(typed: ibis.Table, roles: ColumnRoles, source: OrderSource) -> LogAudit:
     try:
         return audit_lines(typed, roles)
     except Exception as error:
-        _raise_if_unreadable(error, source)
+        if report_errors:
+            _raise_if_unreadable(error, source)
         raise
 
 
@@ -168,11 +201,15 @@ def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource,
         problems.append(f"column {column!r}: {count:,} unparsable {kind} ({shown}"
                         f"{', ...' if count > len(examples) else ''})")
     if problems:
-        shown_format = "ISO 8601" if date_format == ISO_FORMAT else date_format
-        hint = (f"dates must all be in one format, detected here as {shown_format} (supported: ISO 8601 "
-                "such as 2011-12-09 12:50:00, or month/day/year as in Online Retail, 12/9/2011 12:50); "
-                "numbers use a decimal point")
-        raise OrderLogError(f"{source.description}: " + "; ".join(problems) + f". {hint}")
+        hints = []
+        if audit.unparsable.get(roles.date):
+            shown_format = "ISO 8601" if date_format == ISO_FORMAT else date_format
+            hints.append(f"dates must all be in one format, detected here as {shown_format} (supported: "
+                         "ISO 8601 such as 2011-12-09 12:50:00, or month/day/year as in Online Retail, "
+                         "12/9/2011 12:50)")
+        if any(count for column, count in audit.unparsable.items() if column != roles.date):
+            hints.append("numbers must be plain decimals with a point (2.55, not 2,55) and present on every line")
+        raise OrderLogError(f"{source.description}: " + "; ".join(problems) + ". " + "; ".join(hints).capitalize())
 
 
 def _as_of_date(as_of: date | str | None, audit: LogAudit) -> date:
@@ -186,7 +223,7 @@ def _as_of_date(as_of: date | str | None, audit: LogAudit) -> date:
         raise OrderLogError(f"--as-of {as_of!r}: expected a date as YYYY-MM-DD, e.g. 2011-12-09") from None
 
 
-def _materialise(lines: ibis.Table, source: OrderSource) -> ibis.Table:
+def _materialise(lines: ibis.Table, source: OrderSource, report_errors: bool = True) -> ibis.Table:
     """Keep the typed distinct lines in DuckDB so the file is parsed and de-duplicated once.
 
     Other engines get the expression as is: their optimiser (or cache) decides.
@@ -197,7 +234,8 @@ def _materialise(lines: ibis.Table, source: OrderSource) -> ibis.Table:
     try:
         return con.create_table(f"order_lines_{uuid.uuid4().hex}", lines, temp=True)
     except Exception as error:
-        _raise_if_unreadable(error, source)
+        if report_errors:
+            _raise_if_unreadable(error, source)
         raise
 
 

@@ -21,6 +21,7 @@ import ibis
 from ..errors import OrderLogError
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+FILE_DATABASES = {"duckdb", "sqlite"}
 # A scheme followed by ":/" – argparse hands URLs over as a Path, which folds "//" to "/".
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):/+(?P<rest>.*)$")
 _CHUNK = 1 << 24
@@ -40,12 +41,15 @@ class OrderSource:
         Backend name (``duckdb``, ``pyspark``, ...); decides how text dates parse.
     is_text_file : bool
         True for CSV: problems are reported as file lines (the header is line 1).
+    csv_options : dict or None
+        How a CSV was opened on DuckDB, so :func:`with_native_types` can reopen it.
     """
 
     table: ibis.Table
     description: str
     dialect: str
     is_text_file: bool = False
+    csv_options: dict | None = None
 
 
 def is_url(location: str | Path) -> bool:
@@ -95,7 +99,7 @@ def open_order_log(location: str | Path, backend: ibis.BaseBackend | None = None
         The file does not exist, is empty, or the warehouse table cannot be found.
     """
     if is_url(location):
-        return _open_warehouse_table(str(location))
+        return _open_warehouse_table(restore_url(location))
     path = Path(location).expanduser()
     if not path.exists():
         raise OrderLogError(f"{path}: no such file")
@@ -110,7 +114,9 @@ def open_order_log(location: str | Path, backend: ibis.BaseBackend | None = None
     if path.stat().st_size == 0:
         raise OrderLogError(f"{path}: the order log is empty (0 bytes); expected a header and order lines")
     encoding = detect_text_encoding(path)
-    options = {"all_varchar": True, "header": True}
+    # Header and delimiter are fixed from the first line: DuckDB's sniffer, left to guess,
+    # can take a malformed line for the header and then blame the wrong columns.
+    options = {"all_varchar": True, "header": True, "skip": 0, "delim": _header_delimiter(path, encoding)}
     if con.name == "duckdb":
         options["encoding"] = encoding
     try:
@@ -118,12 +124,49 @@ def open_order_log(location: str | Path, backend: ibis.BaseBackend | None = None
     except Exception as error:
         raise OrderLogError(f"{path}: cannot be read as CSV ({_first_line(error)})") from error
     label = "UTF-8" if encoding == "utf-8" else "Latin-1, transcoded"
-    return OrderSource(table, f"{path.name} (CSV, {label})", con.name, is_text_file=True)
+    csv_options = {"path": str(path), **options} if con.name == "duckdb" else None
+    return OrderSource(table, f"{path.name} (CSV, {label})", con.name, is_text_file=True,
+                       csv_options=csv_options)
+
+
+def with_native_types(source: OrderSource, types: dict[str, str], timestamp_format: str | None) -> OrderSource:
+    """Reopen a DuckDB CSV with the given columns parsed by the CSV reader itself.
+
+    Parsing numbers and dates while reading is much cheaper than reading text and
+    casting it afterwards. The catch: one bad value fails the whole read, so the
+    caller keeps the all-text ``source`` to fall back on for a full report of bad lines.
+    """
+    if source.csv_options is None:
+        return source
+    options = dict(source.csv_options)
+    path = options.pop("path")
+    options.pop("all_varchar")
+    options["columns"] = {name: types.get(name, "VARCHAR") for name in source.table.columns}
+    if timestamp_format is not None:
+        options["timestampformat"] = timestamp_format
+    con = source.table._find_backend()
+    table = con.read_csv(path, **options)
+    return OrderSource(table, source.description, source.dialect, source.is_text_file, source.csv_options)
+
+
+def restore_url(location: str | Path) -> str:
+    """Undo what ``pathlib`` does to a URL passed on the command line as a ``Path``.
+
+    ``Path("postgres://host/db")`` is ``postgres:/host/db``: the ``//`` is folded. Network
+    URLs get their ``//`` back; file databases (duckdb, sqlite) are taken as absolute
+    paths (``duckdb:///data/shop.duckdb``), which is what a folded single slash means there.
+    A ``str`` is returned unchanged.
+    """
+    if isinstance(location, str):
+        return location
+    match = _URL.match(str(location))
+    slashes = "///" if match["scheme"].lower() in FILE_DATABASES else "//"
+    return f"{match['scheme']}:{slashes}{match['rest']}"
 
 
 def _open_warehouse_table(location: str) -> OrderSource:
     match = _URL.match(location)
-    url, _, table_name = f"{match['scheme']}://{match['rest']}".partition("#")
+    url, _, table_name = location.partition("#")
     if not table_name:
         raise OrderLogError(f"{location}: name the table after '#', e.g. {url}#order_lines")
     try:
@@ -132,6 +175,15 @@ def _open_warehouse_table(location: str) -> OrderSource:
     except Exception as error:
         raise OrderLogError(f"{url}: cannot open table {table_name!r} ({_first_line(error)})") from error
     return OrderSource(table, f"{table_name} on {match['scheme']}", con.name)
+
+
+def _header_delimiter(path: Path, encoding: str) -> str:
+    """The most frequent of comma, semicolon, tab and pipe in the header line (comma on a tie)."""
+    with path.open("r", encoding=encoding, newline="") as handle:
+        header = handle.readline()
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def _first_line(error: Exception) -> str:

@@ -2,18 +2,52 @@
 
 Every function takes a :class:`~analysis.orders.summary.SegmentationSummary` and
 renders it; none recomputes anything, so a share quoted in prose is the share in
-the table.
+the table. The chapter must also render when no order log is configured: then the
+summary is ``None``, :func:`introduction` prints how to configure one, and every
+other function returns ``None`` or ``""`` so its chunk shows nothing.
 """
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 from great_tables import GT
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from .._figure_style import house_style, new_figure, segment_color, style_axes
 from .._table_style import build_table
 from ..formatting import integer, number, percent, usd
 from .summary import ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV, SegmentationSummary
+
+
+NEUTRAL = "#767676"
+
+
+def _when_configured(render):
+    """Render only when there is a summary; ``None`` in, nothing out."""
+    @functools.wraps(render)
+    def wrapper(summary, *args, **kwargs):
+        if summary is None:
+            return "" if render.__annotations__.get("return") == "str" else None
+        return render(summary, *args, **kwargs)
+    return wrapper
+
+
+def introduction(summary: SegmentationSummary | None) -> str:
+    """Markdown opening the chapter: what was analysed and the headline, or how to configure."""
+    if summary is None:
+        return not_configured_note()
+    text = f"{scope(summary)}\n\n**{headline(summary)}**\n"
+    notes = notes_markdown(summary)
+    return text + (f"\nNotes on this run:\n\n{notes}\n" if notes else "")
+
+
+@_when_configured
+def section(summary: SegmentationSummary, title: str, anchor: str, text: str = "") -> str:
+    """A section heading (and its lead paragraph), only when the chapter has content."""
+    return f"## {title} {{#{anchor}}}\n\n{text}\n"
 
 
 def not_configured_note() -> str:
@@ -32,6 +66,7 @@ def not_configured_note() -> str:
     )
 
 
+@_when_configured
 def headline(summary: SegmentationSummary) -> str:
     """The Pareto sentence: "x% of revenue comes from y% of customers"."""
     high = summary.high_value
@@ -43,6 +78,7 @@ def headline(summary: SegmentationSummary) -> str:
     )
 
 
+@_when_configured
 def scope(summary: SegmentationSummary) -> str:
     """One sentence on what was analysed."""
     return (
@@ -52,39 +88,57 @@ def scope(summary: SegmentationSummary) -> str:
     )
 
 
+@_when_configured
 def notes_markdown(summary: SegmentationSummary) -> str:
     """The run's caveats as a Markdown list (empty string when there are none)."""
     return "\n".join(f"- {note[0].upper()}{note[1:]}." for note in summary.notes)
 
 
-def segment_table(summary: SegmentationSummary) -> GT:
-    """Segment sizes, revenue shares and profiles, one row per named segment."""
+@_when_configured
+def size_table(summary: SegmentationSummary) -> GT:
+    """Segment sizes and revenue shares, one row per named segment, with a total row."""
+    s = summary.segments
+    shown = pd.DataFrame({
+        "RFMSegment": [*s["RFMSegment"], "All customers"],
+        "Segment": [*s["Segment"], ""],
+        "customers": [*s["customers"].map(integer), integer(summary.customers)],
+        "customer_share": [*s["customer_share"].map(percent), percent(1.0)],
+        "revenue": [*s["revenue"].map(lambda v: usd(v, 0)), usd(summary.revenue, 0)],
+        "revenue_share": [*s["revenue_share"].map(percent), percent(1.0) if summary.revenue else ""],
+    })
+    return build_table(
+        shown, table_id="segmentation-sizes", title="Segment sizes and revenue shares",
+        subtitle=f"Revenue of the 12 months up to {summary.as_of}",
+        labels={"RFMSegment": "Segment", "Segment": "CRM label", "customers": "Customers",
+                "customer_share": "% of customers", "revenue": "Revenue", "revenue_share": "% of revenue"},
+        numeric=["customers", "customer_share", "revenue", "revenue_share"],
+        notes=["Segments: the standard R x F map of quintile scores (analysis/orders/segments.py)."],
+    )
+
+
+@_when_configured
+def profile_table(summary: SegmentationSummary) -> GT:
+    """What a typical customer of each segment looks like."""
     s = summary.segments
     shown = pd.DataFrame({
         "RFMSegment": s["RFMSegment"],
-        "Segment": s["Segment"],
-        "customers": s["customers"].map(integer),
-        "customer_share": s["customer_share"].map(percent),
-        "revenue_share": s["revenue_share"].map(percent),
         "recency_median": s["recency_median"].map(lambda v: number(v, 0)),
         "frequency_mean": s["frequency_mean"].map(lambda v: number(v, 1)),
         "monetary_mean": s["monetary_mean"].map(usd),
         "value_mean": s["value_mean"].map(usd),
     })
-    numeric = ["customers", "customer_share", "revenue_share", "recency_median",
-               "frequency_mean", "monetary_mean", "value_mean"]
     return build_table(
-        shown, table_id="segmentation-segments", title="Segments: size, revenue and profile",
-        subtitle=f"As of {summary.as_of}; revenue of the 12 months up to that day",
-        labels={"RFMSegment": "Segment", "Segment": "CRM label", "customers": "Customers",
-                "customer_share": "% customers", "revenue_share": "% revenue",
-                "recency_median": "Median recency (days)", "frequency_mean": "Mean orders",
-                "monetary_mean": "Mean order value", "value_mean": "Mean CustomerValue"},
-        numeric=numeric,
-        notes=["Segments from the standard R x F map of quintile scores; see analysis/orders/README.md."],
+        shown, table_id="segmentation-profiles", title="Segment profiles",
+        subtitle="Typical recency, orders, order value and CustomerValue",
+        labels={"RFMSegment": "Segment", "recency_median": "Median recency (days)",
+                "frequency_mean": "Mean orders (12 months)", "monetary_mean": "Mean order value",
+                "value_mean": "Mean CustomerValue"},
+        numeric=["recency_median", "frequency_mean", "monetary_mean", "value_mean"],
+        notes=["Empty segments show zeros."],
     )
 
 
+@_when_configured
 def action_table(summary: SegmentationSummary) -> GT:
     """One recommended action per segment, next to what is at stake."""
     s = summary.segments
@@ -102,6 +156,7 @@ def action_table(summary: SegmentationSummary) -> GT:
     )
 
 
+@_when_configured
 def cleaning_table(summary: SegmentationSummary) -> GT:
     """Lines removed by each cleaning rule, and lines kept."""
     c = summary.cleaning
@@ -119,6 +174,7 @@ def cleaning_table(summary: SegmentationSummary) -> GT:
     )
 
 
+@_when_configured
 def share_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Share of customers next to share of revenue, per segment."""
     s = summary.segments.iloc[::-1]
@@ -132,11 +188,14 @@ def share_figure(summary: SegmentationSummary, ax=None) -> Figure:
                   color=colors, label="% of revenue")
         axis.set_yticks(list(y), s["RFMSegment"])
         axis.set_xlabel("Share (%)")
-        axis.legend(loc="lower right")
+        # Bars take their segment's colour; the legend explains light vs dark in neutral grey.
+        axis.legend(handles=[Patch(color=NEUTRAL, alpha=0.45, label="% of customers"),
+                             Patch(color=NEUTRAL, label="% of revenue")], loc="lower right")
         style_axes(axis, grid_axis="x")
     return figure
 
 
+@_when_configured
 def monthly_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Monthly revenue, active customers and the new-customer ratio, stacked."""
     m = summary.monthly
@@ -148,6 +207,7 @@ def monthly_figure(summary: SegmentationSummary, ax=None) -> Figure:
         for axis, (column, label, scale) in zip(axes, series):
             axis.plot(list(x), m[column] * scale, marker="o", markersize=2.5, linewidth=1.2)
             axis.set_ylabel(label)
+            axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             style_axes(axis, grid_axis="y")
         step = max(1, len(m) // 12)
         for axis in axes[:-1]:

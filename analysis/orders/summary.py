@@ -106,10 +106,13 @@ def summarise(run: RFMRun) -> SegmentationSummary:
     top_n = max(1, math.ceil(TOP_SHARE * total_customers))
     top_revenue = float(customers["Revenue12m"].nlargest(top_n).sum())
 
-    monthly = run.monthly.copy()
-    monthly.insert(0, "month", [f"{int(y):04d}-{int(m):02d}" for y, m in zip(monthly["year"], monthly["month"])])
-    monthly = monthly.drop(columns=["year"]).rename(columns={"month": "month"})
-    monthly = monthly.loc[:, ["month", "revenue", "active_customers", "new_customers"]]
+    activity = run.monthly
+    monthly = pd.DataFrame({
+        "month": [f"{int(y):04d}-{int(m):02d}" for y, m in zip(activity["year"], activity["month"])],
+        "revenue": activity["revenue"].astype(float),
+        "active_customers": activity["active_customers"].astype(int),
+        "new_customers": activity["new_customers"].astype(int),
+    })
     monthly["new_customer_ratio"] = monthly["new_customers"] / monthly["active_customers"]
 
     return SegmentationSummary(

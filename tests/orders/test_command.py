@@ -129,3 +129,23 @@ def test_real_command_line_exit_status(order_log, tmp_path):
                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "error: --as-of 2030-01-01 is outside" in bad.stderr
     assert "Traceback" not in bad.stderr and not out.exists()
+
+
+def test_a_warehouse_table_by_url(order_log, tmp_path, capsys):
+    import duckdb
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"""CREATE TABLE order_lines AS SELECT * REPLACE (
+                          strptime(InvoiceDate, '%m/%d/%Y %H:%M') AS InvoiceDate,
+                          CAST(Quantity AS INTEGER) AS Quantity, CAST(UnitPrice AS DOUBLE) AS UnitPrice)
+                        FROM read_csv('{order_log}', all_varchar = true)""")
+    out = tmp_path / "customers.csv"
+    # As typed on a command line; argparse hands it over as a Path, which folds the slashes.
+    assert run_cli(f"duckdb:///{database}#order_lines", "--as-of", AS_OF, "--out", str(out)) == 0
+    assert "order_lines on duckdb" in capsys.readouterr().out
+    from_file = tmp_path / "from_file.csv"
+    assert run_cli(str(order_log), "--as-of", AS_OF, "--out", str(from_file)) == 0
+    assert out.read_text() == from_file.read_text()
+    message = refuse(capsys, tmp_path / "x.csv", f"duckdb:///{database}", "--as-of", AS_OF)
+    assert "name the table after '#'" in message

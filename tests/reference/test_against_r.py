@@ -5,8 +5,8 @@ The fixture ``r_reference.json`` is written by ``make_r_reference.R`` (``lm``,
 ``lmtest::bptest``, ``anova(m0, m)``, ``AIC``, ``BIC``). Every contract field the
 real command line writes must match it to a relative tolerance of 1e-6.
 
-Tiny p-values: R's ``pt``/``pf`` and scipy's ``t.sf``/``f.sf`` use different tail
-algorithms, so p-values far out in the tail could in principle disagree in their
+Tiny p-values: R's ``pt``/``pf``/``pchisq`` and scipy's ``stdtr``/``fdtrc``/``chdtrc``
+(what ``scipy.stats``' t, F and chi-squared call) are different implementations, so p-values far out in the tail could in principle disagree in their
 last digits. On the committed data they agree to about 1e-11 relative even at
 p ~ 1e-201 (checked when this fixture was made), so no log-scale escape hatch is
 needed and every p-value is held to the same 1e-6 as everything else. Values that
