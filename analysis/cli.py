@@ -45,7 +45,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="model.json of the last published build, for 'what changed'")
 
     rfm = sub.add_parser("rfm", help="derive the customer table from an order log")
-    rfm.add_argument("orders", type=Path)
+    rfm.add_argument("orders", help="order log: a CSV or Parquet file, or an Ibis URL with #table")
     rfm.add_argument("--as-of", dest="as_of", required=True, metavar="YYYY-MM-DD")
     rfm.add_argument("--out", type=Path, required=True)
     rfm.add_argument("--column", action="append", default=[], metavar="ROLE=NAME",

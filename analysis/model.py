@@ -148,8 +148,9 @@ def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
     """OLS of ``y`` on ``X`` (first column the intercept), HC3 included.
 
     With R'R = X'X (see :func:`_triangular_factor`): beta solves R'R b = X'y, refined
-    once with the residuals (corrected semi-normal equations, as accurate as QR for
-    any design this model sees); (X'X)^-1 = R^-1 R^-T; with Z = X R^-1 the hat values
+    once with the residuals (one step of iterative refinement: estimates agree with a
+    QR solution to about 1e-12 on the report's data and better than 1e-7 at the
+    condition limit, tests/reference/test_least_squares.py); (X'X)^-1 = R^-1 R^-T; with Z = X R^-1 the hat values
     are the row sums of Z squared, and HC3 (MacKinnon & White 1985, as
     ``sandwich::vcovHC(type = "HC3")``) is R^-1 Z' diag(e^2 / (1 - h)^2) Z R^-T.
 

@@ -62,6 +62,18 @@ def render_cache_dir() -> Path:
     return Path(override).expanduser().resolve() if override else config.CACHE_DIR / "render"
 
 
+def _order_log_fingerprint() -> str:
+    """The Segmentation chapter's inputs: a refreshed order log must re-execute it too."""
+    from .orders.summary import ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV
+
+    location = os.environ.get(ORDER_LOG_ENV, "").strip()
+    if not location:
+        return "no-order-log"
+    path = Path(location) if Path(location).is_absolute() else config.ROOT / location
+    content = _file_sha256(path) if path.is_file() else location  # a warehouse URL: its name only
+    return "|".join([content, os.environ.get(ORDER_LOG_AS_OF_ENV, ""), os.environ.get(ORDER_LOG_COLUMNS_ENV, "")])
+
+
 def choose_engine(engine: str) -> str:
     """``quarto`` or ``builtin``; ``auto`` picks Quarto only when it is installed."""
     if engine not in ENGINES:
@@ -139,7 +151,8 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
 
         # The results depend on the code, the data and the model being compared against.
         fingerprint = "|".join([code_version(), table.sha256,
-                                _file_sha256(previous_path) if previous_path is not None else "no-previous"])
+                                _file_sha256(previous_path) if previous_path is not None else "no-previous",
+                                _order_log_fingerprint()])
         try:
             render_project(config.ROOT, out_dir, env=env, fingerprint=fingerprint,
                            cache_dir=render_cache_dir())

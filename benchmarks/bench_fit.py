@@ -21,8 +21,10 @@ The goals (issue 2): 1M in process <= 1 s; 1M whole ``fit`` command at least 3x
 faster than R's whole script; 10M whole command <= 4 GB peak memory.
 
 Synthetic data is written once to ``benchmarks/out/`` (gitignored) and reused.
-On a shared machine wall times vary with load; CPU time (user + system) is the
-steadier figure, and the machine's load average is printed with the results.
+On a shared machine wall times vary with load: up to 2M customers each measurement
+is repeated (``--repeat``, default 3) and the fastest run kept; CPU time (user +
+system) is the steadier figure, and the machine's load average is printed with the
+results.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ IN_PROCESS_GOAL_S = 1.0
 SPEEDUP_GOAL = 3.0
 MEMORY_GOAL_GB = 4.0
 AGREEMENT_REL_TOL = 1e-6
+REPEAT_MAX_N = 2_000_000
 
 
 @dataclass
@@ -117,6 +120,14 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def fastest(command: list[str], repeats: int, timeout_s: float | None = None) -> ChildRun:
+    """The run with the shortest wall time, reporting the highest peak memory of all runs."""
+    runs = [run_child(command, timeout_s) for _ in range(repeats)]
+    best = min(runs, key=lambda run: run.wall_s)
+    best.peak_rss = max(run.peak_rss for run in runs)
+    return best
+
+
 def in_process(path: Path) -> tuple[Phase, Phase]:
     """``load_customers`` and ``fit_model`` timed separately, imports already paid."""
     gc.collect()
@@ -150,6 +161,8 @@ def main() -> int:
     parser.add_argument("--no-r", action="store_true", help="skip R entirely")
     parser.add_argument("--r-max-n", type=int, default=max(DEFAULT_SIZES),
                         help="skip R above this many customers")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help=f"runs per measurement up to {REPEAT_MAX_N:,} customers; the fastest is kept")
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     have_r = shutil.which("Rscript") is not None and not args.no_r
@@ -158,12 +171,15 @@ def main() -> int:
     for n in args.sizes:
         path = data_file(n)
         print(f"\n== {n:,} customers ({path.stat().st_size / 1e6:.0f} MB CSV) ==", flush=True)
-        load, fit = in_process(path)
+        # The fastest of a few runs is the one least disturbed by other work on the machine;
+        # larger sizes run once, since R alone takes minutes there.
+        repeats = max(1, args.repeat) if n <= REPEAT_MAX_N else 1
+        load, fit = min((in_process(path) for _ in range(repeats)), key=lambda phases: phases[1].wall_s)
         print(f"in process: load_customers {load.wall_s:.2f} s wall ({load.cpu_s:.2f} s CPU), "
               f"fit_model {fit.wall_s:.2f} s wall ({fit.cpu_s:.2f} s CPU)", flush=True)
 
         json_out = OUT_DIR / f"model_{n}.json"
-        ours = run_child([sys.executable, "-m", "analysis", "fit", str(path), "--json", str(json_out)])
+        ours = fastest([sys.executable, "-m", "analysis", "fit", str(path), "--json", str(json_out)], repeats)
         print(f"fit command: {ours.wall_s:.2f} s wall, {ours.cpu_s:.2f} s CPU, peak {gb(ours.peak_rss)}",
               flush=True)
 
@@ -174,7 +190,7 @@ def main() -> int:
             r_note = f"skipped: above --r-max-n {args.r_max_n:,}"
         else:
             try:
-                r_run = run_child(["Rscript", str(R_SCRIPT), str(path)], timeout_s=R_TIMEOUT_S)
+                r_run = fastest(["Rscript", str(R_SCRIPT), str(path)], repeats, timeout_s=R_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 r_note = f"skipped: R took longer than {R_TIMEOUT_S} s"
         if r_run is not None:
@@ -207,10 +223,9 @@ def main() -> int:
     print("\ngoals:")
     for n, load, fit, ours, r_run, _ in rows:
         if n == 1_000_000:
-            print(f"  1M in process (fit_model) <= {IN_PROCESS_GOAL_S:.0f} s: {fit.wall_s:.2f} s wall, "
-                  f"{fit.cpu_s:.2f} s CPU ({'met' if fit.wall_s <= IN_PROCESS_GOAL_S else 'MISSED'} on wall, "
-                  f"{'met' if fit.cpu_s <= IN_PROCESS_GOAL_S else 'MISSED'} on CPU); with load_customers "
-                  f"{load.wall_s + fit.wall_s:.2f} s wall, {load.cpu_s + fit.cpu_s:.2f} s CPU")
+            print(f"  1M in process (fit_model) <= {IN_PROCESS_GOAL_S:.0f} s: {fit.wall_s:.2f} s "
+                  f"({'met' if fit.wall_s <= IN_PROCESS_GOAL_S else 'MISSED'}; {fit.cpu_s:.2f} s CPU over "
+                  f"all threads); with load_customers {load.wall_s + fit.wall_s:.2f} s")
             if r_run is not None:
                 ratio = r_run.wall_s / ours.wall_s
                 print(f"  1M whole command >= {SPEEDUP_GOAL:.0f}x faster than R: {ratio:.1f}x wall, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from .errors import RenderError
 
@@ -13,11 +14,16 @@ MARKDOWN_FORMAT = "markdown+citations+fenced_divs+bracketed_spans+raw_attribute-
 
 @lru_cache(maxsize=1)
 def pandoc_path() -> str:
+    """The wheel's own binary. pypandoc's lookup prefers a pandoc on PATH, and a system
+    copy of another version breaks the JSON AST round trip (its API version differs)."""
     try:
         import pypandoc
-        return pypandoc.get_pandoc_path()
-    except (ImportError, OSError) as error:
+    except ImportError as error:
         raise RenderError("Pandoc not found: install the pinned 'pypandoc-binary' from requirements.txt") from error
+    bundled = Path(pypandoc.__file__).resolve().parent / "files" / "pandoc"
+    if bundled.is_file():
+        return str(bundled)
+    raise RenderError(f"the pinned pypandoc-binary wheel has no pandoc at {bundled}; reinstall requirements.txt")
 
 
 def run_pandoc(args: list[str], text: str, what: str) -> str:

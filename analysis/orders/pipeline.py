@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import OrderLogError
 from .clean import (ISO_FORMAT, CleaningReport, LogAudit, audit_lines, clean_lines, detect_date_format, distinct_lines,
                     typed_lines, unparsable_examples)
-from .read import OrderSource, open_order_log, with_native_types
+from .read import OrderSource, describe_unreadable_csv, open_order_log, with_native_types
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
 
@@ -106,6 +106,10 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
         Missing columns, unparsable dates or numbers, an empty log, nothing left
         after cleaning, or an as-of date outside the log.
     """
+    # Option mistakes fail before a large log is read, not after.
+    requested_as_of = _parse_as_of(as_of)
+    RFMParameters(as_of=requested_as_of or date.today(), margin=margin, holdout_months=holdout_months)
+
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
     date_format = detect_date_format(source.table, roles.date)
@@ -118,7 +122,7 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
             f"(missing customer {cleaning.missing_customer:,}, cancellations {cleaning.cancellations:,}, "
             f"non-positive quantity/price/amount {cleaning.non_positive:,}); check the column mapping")
 
-    params = RFMParameters(as_of=_as_of_date(as_of, audit), margin=margin, holdout_months=holdout_months)
+    params = RFMParameters(as_of=requested_as_of or audit.last_day, margin=margin, holdout_months=holdout_months)
     if not audit.first_day <= params.as_of <= audit.last_day:
         raise OrderLogError(
             f"--as-of {params.as_of} is outside the order log, which runs from {audit.first_day} "
@@ -181,6 +185,10 @@ def _run_audit(typed: ibis.Table, roles: ColumnRoles, source: OrderSource) -> Lo
 def _raise_if_unreadable(error: Exception, source: OrderSource) -> None:
     """The first full scan is where a malformed file shows itself (ragged rows, bad quoting)."""
     if source.dialect == "duckdb" and type(error).__module__.startswith(("duckdb", "_duckdb")):
+        if source.csv_options is not None:
+            options = source.csv_options
+            message = describe_unreadable_csv(Path(options["path"]), options["encoding"], options["delim"], error)
+            raise OrderLogError(message) from error
         first = str(error).strip().splitlines()
         raise OrderLogError(f"{source.description}: cannot be read ({' '.join(first[:2])})") from error
 
@@ -192,6 +200,9 @@ def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource,
     problems = []
     # CSV rows are reported as file lines (header = line 1); other sources as row numbers.
     first_row, unit = (2, "line") if source.is_text_file else (1, "row")
+    if source.dialect == "duckdb" and any(audit.unparsable.values()):
+        # Line numbers come from scan order, which the fast connection does not keep.
+        source.table._find_backend().raw_sql("SET preserve_insertion_order = true")
     for column, count in audit.unparsable.items():
         if not count:
             continue
@@ -209,13 +220,12 @@ def _refuse_unparsable(audit: LogAudit, roles: ColumnRoles, source: OrderSource,
                          "12/9/2011 12:50)")
         if any(count for column, count in audit.unparsable.items() if column != roles.date):
             hints.append("numbers must be plain decimals with a point (2.55, not 2,55) and present on every line")
-        raise OrderLogError(f"{source.description}: " + "; ".join(problems) + ". " + "; ".join(hints).capitalize())
+        hint = "; ".join(hints)
+        raise OrderLogError(f"{source.description}: " + "; ".join(problems) + ". " + hint[:1].upper() + hint[1:])
 
 
-def _as_of_date(as_of: date | str | None, audit: LogAudit) -> date:
-    if as_of is None:
-        return audit.last_day
-    if isinstance(as_of, date):
+def _parse_as_of(as_of: date | str | None) -> date | None:
+    if as_of is None or isinstance(as_of, date):
         return as_of
     try:
         return date.fromisoformat(str(as_of).strip())

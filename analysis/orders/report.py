@@ -80,9 +80,11 @@ def headline(summary: SegmentationSummary) -> str:
 
 @_when_configured
 def scope(summary: SegmentationSummary) -> str:
-    """One sentence on what was analysed."""
+    """One sentence on what was analysed, naming the snapshot (lines read and file hash)."""
+    snapshot = f", SHA-256 `{summary.snapshot_sha256[:12]}`" if summary.snapshot_sha256 else ""
     return (
-        f"{integer(summary.customers)} customers from {summary.source}, with orders from "
+        f"{integer(summary.customers)} customers from {summary.source} "
+        f"({integer(summary.cleaning.lines_read)} order lines{snapshot}), with orders from "
         f"{summary.first_day} to {summary.last_day}, scored as of {summary.as_of}; "
         f"12-month revenue {usd(summary.revenue, 0)}."
     )

@@ -6,15 +6,20 @@ only read these fields, so a number shown twice is the same number.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
+from ..config import ROOT
+from ..data import file_sha256
 from .clean import CleaningReport
 from .pipeline import RFMRun, derive_customers
+from .read import is_url
 from .roles import parse_column_roles
 from .segments import ACTIONS, CRM_LABEL_OF_SEGMENT, CRM_LABELS, RFM_SEGMENTS
 
@@ -48,6 +53,8 @@ class SegmentationSummary:
         ``month`` (YYYY-MM), ``revenue, active_customers, new_customers, new_customer_ratio``.
     cleaning : CleaningReport
     notes : tuple of str
+    snapshot_sha256 : str or None
+        SHA-256 of the order-log file, for the colophon (None for a warehouse table).
     """
 
     source: str
@@ -63,6 +70,7 @@ class SegmentationSummary:
     monthly: pd.DataFrame
     cleaning: CleaningReport
     notes: tuple[str, ...]
+    snapshot_sha256: str | None = None
 
     @property
     def high_value(self) -> pd.Series:
@@ -127,6 +135,7 @@ def summarise(run: RFMRun) -> SegmentationSummary:
 def summary_from_environment(environ: dict[str, str] | None = None) -> SegmentationSummary | None:
     """The chapter's entry point: ``None`` when ``$ORDER_LOG`` is not set.
 
+    A relative ``$ORDER_LOG`` is taken from the project root.
     ``$ORDER_LOG_AS_OF`` (YYYY-MM-DD) defaults to the last day of the log;
     ``$ORDER_LOG_COLUMNS`` maps roles as ``customer=cust_id,date=ts``.
     """
@@ -134,7 +143,11 @@ def summary_from_environment(environ: dict[str, str] | None = None) -> Segmentat
     location = environ.get(ORDER_LOG_ENV, "").strip()
     if not location:
         return None
+    if not is_url(location) and not Path(location).expanduser().is_absolute():
+        # Chapters run in their own folder; a relative path means the project root, as on the shell.
+        location = str(ROOT / location)
     specs = [s for s in environ.get(ORDER_LOG_COLUMNS_ENV, "").split(",") if s.strip()]
     run = derive_customers(location, environ.get(ORDER_LOG_AS_OF_ENV) or None,
                            roles=parse_column_roles(specs), with_activity=True)
-    return summarise(run)
+    snapshot = None if is_url(location) or Path(location).is_dir() else file_sha256(Path(location))
+    return dataclasses.replace(summarise(run), snapshot_sha256=snapshot)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from analysis.cli import main
 
@@ -149,3 +148,37 @@ def test_a_warehouse_table_by_url(order_log, tmp_path, capsys):
     assert out.read_text() == from_file.read_text()
     message = refuse(capsys, tmp_path / "x.csv", f"duckdb:///{database}", "--as-of", AS_OF)
     assert "name the table after '#'" in message
+
+
+def test_lines_with_the_wrong_number_of_fields_are_named(tmp_path, capsys):
+    rows = [list(r) for r in ROWS]
+    rows[1] = rows[1] + ["stray", "fields"]
+    path = write_log(tmp_path / "orders.csv", rows=rows)
+    message = refuse(capsys, tmp_path / "out.csv", str(path), "--as-of", AS_OF)
+    assert "line 3 has 10" in message and "the header has 8" in message
+
+
+def test_semicolon_logs_are_read(tmp_path):
+    path = tmp_path / "orders.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(";".join(COLUMNS) + "\n")
+        handle.writelines(";".join(row) + "\n" for row in ROWS)
+    out = tmp_path / "customers.csv"
+    assert run_cli(str(path), "--as-of", AS_OF, "--out", str(out)) == 0
+    table = pd.read_csv(out, dtype={"CustomerID": str}).set_index("CustomerID")
+    assert table.loc["12345", "CustomerValue"] == HAND_CHECKED["12345"]["CustomerValue"]
+
+
+def test_bad_options_are_refused_before_reading(order_log, tmp_path, capsys):
+    assert "--margin 1.5" in refuse(capsys, tmp_path / "out.csv", str(order_log), "--as-of", AS_OF,
+                                    "--margin", "1.5")
+    assert "--holdout-months -1" in refuse(capsys, tmp_path / "out.csv", str(order_log), "--as-of", AS_OF,
+                                           "--holdout-months", "-1")
+
+
+def test_error_hints_keep_their_case(tmp_path, capsys):
+    rows = [list(r) for r in ROWS]
+    rows[0][4] = "soon"
+    path = write_log(tmp_path / "orders.csv", rows=rows)
+    message = refuse(capsys, tmp_path / "out.csv", str(path), "--as-of", AS_OF)
+    assert "%m/%d/%Y %H:%M" in message and "ISO 8601" in message and "Online Retail" in message

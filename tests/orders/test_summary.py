@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from great_tables import GT
 from matplotlib.figure import Figure
@@ -112,3 +111,26 @@ def test_chapter_code_runs_in_both_states(configured, generated_log, monkeypatch
     else:
         assert "No order log configured" in printed and "##" not in printed.replace("## No order", "")
         assert all(r is None for r in results)
+
+
+def test_a_relative_order_log_is_taken_from_the_project_root(generated_log, monkeypatch):
+    from analysis.config import ROOT
+
+    relative = Path("benchmarks/out/test_relative_orders.csv")
+    (ROOT / relative).parent.mkdir(parents=True, exist_ok=True)
+    (ROOT / relative).write_bytes(generated_log.read_bytes())
+    try:
+        monkeypatch.chdir(ROOT / "chapters")  # where Quarto runs a chapter
+        summary = summary_from_environment({"ORDER_LOG": str(relative), "ORDER_LOG_AS_OF": AS_OF})
+        assert summary is not None and summary.customers > 0
+    finally:
+        (ROOT / relative).unlink()
+
+
+def test_the_chapter_names_its_snapshot(generated_log):
+    from analysis.data import file_sha256
+
+    summary = summary_from_environment({"ORDER_LOG": str(generated_log), "ORDER_LOG_AS_OF": AS_OF})
+    assert summary.snapshot_sha256 == file_sha256(generated_log)
+    assert f"`{summary.snapshot_sha256[:12]}`" in seg.scope(summary)
+    assert f"{summary.cleaning.lines_read:,} order lines" in seg.scope(summary)

@@ -6,13 +6,13 @@ import re
 from html.parser import HTMLParser
 from itertools import combinations
 
-import pypandoc
 import pytest
 import typst
 
 from analysis import tables
 from analysis.targeting import build_targeting
 from analysis.results import PREDICTOR_UNITS, SE_CLASSICAL, SE_HC3, segment_term
+from renderer.pandoc import run_pandoc
 from table_download_cases import (HOSTILE_ATTRIBUTE, HOSTILE_IMG, decimals_shown, displayed_number,
                                   fit_frame, homoskedastic_frame, hostile_id_frame, relabel_segment)
 
@@ -248,10 +248,15 @@ def body_columns(page: str) -> int:
     raise AssertionError("no data row")
 
 
+def html_to_typst(html: str) -> str:
+    """Pandoc's HTML reader and Typst writer, the pinned binary the renderer uses."""
+    return run_pandoc(["-f", "html", "-t", "typst"], html, "table test")
+
+
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_each_table_survives_pandoc_as_a_real_typst_table(results, name):
     table = BUILDERS[name](results)
-    typst_source = pypandoc.convert_text(table.as_raw_html(), "typst", format="html")
+    typst_source = html_to_typst(table.as_raw_html())
     assert "#table(" in typst_source and "kind: table" in typst_source
     text = flat(typst_source)
     assert flat(title_of(table.as_raw_html())) in text, "title lost"
@@ -261,7 +266,7 @@ def test_each_table_survives_pandoc_as_a_real_typst_table(results, name):
 
 
 def test_converted_tables_compile_to_pdf(results, tmp_path):
-    parts = [pypandoc.convert_text(builder(results).as_raw_html(), "typst", format="html")
+    parts = [html_to_typst(builder(results).as_raw_html())
              for builder in BUILDERS.values()]
     source = tmp_path / "tables.typ"
     source.write_text("\n".join(parts), encoding="utf-8")

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,18 +33,6 @@ def fixture_build(tmp_path_factory):
 @pytest.fixture(scope="session")
 def fixture_site(fixture_build) -> Path:
     return fixture_build[1].out_dir
-
-
-@pytest.fixture(scope="session")
-def report_site(tmp_path_factory) -> Path:
-    """The real report, built the way users build it: ``python -m analysis render --out``."""
-    if not (REPO / "index.qmd").is_file() or not (REPO / "_quarto.yml").is_file():
-        pytest.skip("the report's _quarto.yml and index.qmd are not written yet")
-    out = tmp_path_factory.mktemp("report") / "site"
-    completed = subprocess.run([sys.executable, "-m", "analysis", "render", "--out", str(out),
-                                "--engine", "builtin"], cwd=REPO, capture_output=True, text=True)
-    assert completed.returncode == 0, f"report build failed:\n{completed.stderr[-5000:]}"
-    return out
 
 
 def sha256_tree(folder: Path) -> dict:
