@@ -1,20 +1,17 @@
-"""Fit ``CustomerValue ~ Recency + Frequency + MonetaryValue + C(Segment)`` by least squares.
+"""Fit ``CustomerValue ~ Recency + Frequency + MonetaryValue + C(Segment)`` with statsmodels OLS.
 
 The design matrix is built directly with numpy rather than through a formula:
 statsmodels' formula path takes about 6 s at a million customers, this takes a
 fraction of that and gives the same columns in the same order as R's
-``model.matrix`` with treatment contrasts.
-
-The least-squares fit is done here with numpy (:func:`least_squares`) rather than
-with statsmodels' ``OLS``: importing ``statsmodels.api`` alone costs 1-2 s per
-command, its pseudo-inverse (an SVD) keeps another n-by-k matrix alive, and it
-would be run three times. The numbers agree with statsmodels and with R to
-about 1e-12 (tests/core, tests/reference).
+``model.matrix`` with treatment contrasts. statsmodels' ``OLS`` then fits; leverage and HC3 are computed in blocks from its (X'X)^-1
+(:func:`least_squares`). The numbers agree with R to about 1e-11
+(tests/reference).
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -99,43 +96,11 @@ class LeastSquaresFit:
         return self.normalized_cov_params * self.scale
 
 
-# Rows per block when forming hat values and the HC3 "meat": bounds the temporary
-# n-by-k arrays to about 60 MB instead of one the size of X at 10M customers.
+# Rows per block when forming hat values and HC3: bounds the temporary k-by-n
+# arrays to about 60 MB instead of one the size of X at 10M customers.
 _BLOCK_ROWS = 1 << 20
-# Above this condition number of the column-scaled X'X (about 1e4 for X itself) the
-# Cholesky factor loses too many digits; such designs take the slower QR route.
-_GRAM_CONDITION_LIMIT = 1e8
 # lm's default tolerance for declaring a column aliased (linearly dependent).
 _ALIASED_TOLERANCE = 1e-7
-
-
-def _triangular_factor(X: np.ndarray) -> np.ndarray:
-    """Upper-triangular R with R'R = X'X.
-
-    Usually the Cholesky factor of X'X, with columns scaled to unit length first so
-    dollars and days do not square the condition number needlessly: at a million rows
-    this is some 30 times faster than a QR decomposition of X. Ill-conditioned designs
-    fall back to R from Householder QR, as R's ``lm`` uses.
-
-    Raises
-    ------
-    ModelSpecificationError
-        When the columns are linearly dependent, so the coefficients are not identified.
-    """
-    column_norms = np.sqrt(np.einsum("ij,ij->j", X, X))
-    if np.any(column_norms == 0):
-        raise ModelSpecificationError(_COLLINEAR_MESSAGE)
-    scaled_gram = (X.T @ X) / np.outer(column_norms, column_norms)
-    if np.linalg.cond(scaled_gram) < _GRAM_CONDITION_LIMIT:
-        try:
-            return np.linalg.cholesky(scaled_gram).T * column_norms
-        except np.linalg.LinAlgError:
-            pass  # numerically not positive definite: let QR decide
-    r = np.linalg.qr(X, mode="r")
-    # |R_jj| / ||X_j|| is the part of column j the columns before it do not explain.
-    if np.any(np.abs(np.diag(r)) <= _ALIASED_TOLERANCE * column_norms):
-        raise ModelSpecificationError(_COLLINEAR_MESSAGE)
-    return r
 
 
 _COLLINEAR_MESSAGE = (
@@ -144,56 +109,51 @@ _COLLINEAR_MESSAGE = (
     "derived columns")
 
 
-def least_squares(y: np.ndarray, X: np.ndarray) -> LeastSquaresFit:
-    """OLS of ``y`` on ``X`` (first column the intercept), HC3 included.
+def least_squares(y: np.ndarray, X: np.ndarray, check_aliasing: bool = True) -> LeastSquaresFit:
+    """OLS of ``y`` on ``X`` (first column the intercept) with statsmodels, HC3 included.
 
-    With R'R = X'X (see :func:`_triangular_factor`): beta solves R'R b = X'y, refined
-    once with the residuals (one step of iterative refinement: estimates agree with a
-    QR solution to about 1e-12 on the report's data and better than 1e-7 at the
-    condition limit, tests/reference/test_least_squares.py); (X'X)^-1 = R^-1 R^-T; with Z = X R^-1 the hat values
-    are the row sums of Z squared, and HC3 (MacKinnon & White 1985, as
-    ``sandwich::vcovHC(type = "HC3")``) is R^-1 Z' diag(e^2 / (1 - h)^2) Z R^-T.
+    First, as R's ``lm`` does, a Householder QR of X finds aliased columns: a column
+    whose |R_jj| is within lm's tolerance (1e-7 of its length) of the columns before it
+    would be dropped by lm; here the fit is refused, since no coefficient could be
+    reported for it. statsmodels' ``OLS`` then fits (its default pseudo-inverse route;
+    its "qr" route computes the pseudo-inverse as well). Leverage and HC3
+    (MacKinnon & White 1985, as ``sandwich::vcovHC(type = "HC3")``) are then computed
+    block by block from the fit's pseudo-inverse, so no n-by-n matrix is ever formed.
 
     Raises
     ------
     ModelSpecificationError
         When the columns are linearly dependent, so the coefficients are not identified.
     """
+    from statsmodels.regression.linear_model import OLS
+
     n, k = X.shape
-    r = _triangular_factor(X)
-    r_inverse = np.linalg.inv(r)
-    normalized_cov = r_inverse @ r_inverse.T
-    params = normalized_cov @ (X.T @ y)
-    params += normalized_cov @ (X.T @ (y - X @ params))  # one step of refinement
-    fitted = X @ params
-    resid = y - fitted
+    column_norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if check_aliasing:  # False only for a subset of columns already checked
+        diagonal = np.abs(np.diag(np.linalg.qr(X, mode="r")))
+        if np.any(column_norms == 0) or np.any(diagonal <= _ALIASED_TOLERANCE * column_norms):
+            raise ModelSpecificationError(_COLLINEAR_MESSAGE)
+    fit = OLS(y, X).fit()
+    normalized_cov = np.asarray(fit.normalized_cov_params)
+    resid = np.asarray(fit.resid)
+    # The fit's pseudo-inverse P = (X'X)^-1 X' (k by n) gives hat values h_i = x_i . P_i and
+    # HC3 = P diag(e^2 / (1 - h)^2) P' without squaring X's condition number.
+    pinv = fit.model.pinv_wexog
 
     leverage = np.empty(n)
-    meat = np.zeros((k, k))
+    cov_hc3 = np.zeros((k, k))
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        # einsum, not @: OpenBLAS threads a tall (rows x 7) @ (7 x 7) product badly,
-        # up to ten times slower than this plain loop on a busy two-core machine.
-        z = np.einsum("ij,jk->ik", X[rows], r_inverse)
-        leverage[rows] = np.einsum("ij,ij->i", z, z)
-        z *= (resid[rows] / (1 - leverage[rows]))[:, None]
-        meat += z.T @ z
-    cov_hc3 = r_inverse @ meat @ r_inverse.T
-
-    df_resid = n - k
-    df_model = k - 1
-    ssr = float(resid @ resid)
-    scale = ssr / df_resid
-    centred = y - y.mean()
-    total = float(centred @ centred)
-    rsquared = 1 - ssr / total
-    fvalue = ((total - ssr) / df_model) / scale
+        block = pinv[:, rows]
+        leverage[rows] = np.einsum("ij,ji->i", X[rows], block)
+        weighted = block * (resid[rows] / (1 - leverage[rows]))
+        cov_hc3 += weighted @ weighted.T
     return LeastSquaresFit(
-        params=params, bse=np.sqrt(np.diag(normalized_cov) * scale), resid=resid, fittedvalues=fitted,
-        normalized_cov_params=normalized_cov, cov_HC3=cov_hc3, leverage=leverage, scale=scale, ssr=ssr,
-        df_model=df_model, df_resid=df_resid, rsquared=rsquared,
-        rsquared_adj=1 - (n - 1) / df_resid * (1 - rsquared),
-        fvalue=fvalue, f_pvalue=float(special.fdtrc(df_model, df_resid, fvalue)))
+        params=np.asarray(fit.params), bse=np.asarray(fit.bse), resid=resid,
+        fittedvalues=np.asarray(fit.fittedvalues), normalized_cov_params=normalized_cov, cov_HC3=cov_hc3,
+        leverage=leverage, scale=float(fit.scale), ssr=float(fit.ssr), df_model=int(fit.df_model),
+        df_resid=int(fit.df_resid), rsquared=float(fit.rsquared), rsquared_adj=float(fit.rsquared_adj),
+        fvalue=float(fit.fvalue), f_pvalue=float(fit.f_pvalue))
 
 
 def holm(p: np.ndarray) -> np.ndarray:
@@ -313,7 +273,7 @@ def fit_model(table: CustomerTable, reference: str | None = None, alpha: float =
     cov_hc3 = full.cov_HC3
     coefficients = _coefficient_table(full, names, cov_hc3, alpha)
     n_rfm = 1 + len(PREDICTORS)
-    rfm_only = least_squares(y, X[:, :n_rfm])
+    rfm_only = least_squares(y, X[:, :n_rfm], check_aliasing=False)  # columns of X, checked above
     rfm_coefficients = _coefficient_table(rfm_only, names[:n_rfm], rfm_only.cov_HC3, alpha)
 
     full_stats = _fit_statistics(full, n)

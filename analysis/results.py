@@ -168,5 +168,7 @@ class ModelResults:
     def misaligned_count(self, segment: str | None = None) -> int:
         flagged = self.customers["misaligned"].to_numpy()
         if segment is not None:
-            flagged = flagged & (self.customers["Segment"].to_numpy() == segment)
+            # Compare in pandas: the column is Arrow-backed text, and .to_numpy() would
+            # build a million Python strings on every call.
+            flagged = flagged & (self.customers["Segment"] == segment).to_numpy(dtype=bool)
         return int(np.count_nonzero(flagged))
