@@ -17,8 +17,6 @@ import pytest
 
 from analysis.simulate import simulate_customers
 
-from conftest import render_report
-
 CHAPTERS = ("index", "chapters/data", "chapters/model", "chapters/segments", "chapters/diagnostics",
             "chapters/targeting", "chapters/segmentation", "chapters/methods")
 
@@ -137,7 +135,7 @@ def _tree_hashes(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_refresh_with_bad_data_leaves_the_published_site_untouched(report_site, tmp_path):
+def test_refresh_with_bad_data_leaves_the_published_site_untouched(report_site, tmp_path, render_report):
     site = tmp_path / "site"
     shutil.copytree(report_site, site)
     before = _tree_hashes(site)
@@ -152,7 +150,7 @@ def test_refresh_with_bad_data_leaves_the_published_site_untouched(report_site, 
     assert _tree_hashes(site) == before
 
 
-def test_refresh_reports_what_changed(report_site, model, tmp_path):
+def test_refresh_reports_what_changed(report_site, model, tmp_path, render_report):
     """A known shift: +$15 per order, 300 fewer At Risk customers."""
     site = tmp_path / "site"
     shutil.copytree(report_site, site)
