@@ -50,14 +50,15 @@ def null_frame(n: int = 3000, seed: int = 22) -> pd.DataFrame:
 
 
 def homoskedastic_frame(n: int = 600, seed: int = 6, noise_sd: float = 60.0,
-                        segment_effects: bool = True) -> pd.DataFrame:
+                        segment_effects: bool = True, overrides: dict[str, float] | None = None) -> pd.DataFrame:
     """Constant-variance normal noise, so Breusch–Pagan should not reject (classical SEs).
 
     With ``segment_effects=False`` the labels carry no value beyond RFM, so the
-    nested F-test should not reject either.
+    nested F-test should not reject either. ``overrides`` replaces true coefficients
+    by term name, e.g. ``{"Segment[Medium Value]": 0.0}``.
     """
     frame = simulate_customers(n, seed=seed)
-    beta = TRUE_COEFFICIENTS
+    beta = dict(TRUE_COEFFICIENTS, **(overrides or {}))
     expected = (beta["Intercept"] + beta["Recency"] * frame["Recency"] + beta["Frequency"] * frame["Frequency"]
                 + beta["MonetaryValue"] * frame["MonetaryValue"])
     if segment_effects:

@@ -8,42 +8,28 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from analysis.data import load_customers
-from analysis.model import fit_model
 from analysis.results import ModelResults, segment_term
-from analysis.simulate import TRUE_COEFFICIENTS, simulate_customers
+from analysis.simulate import simulate_customers
+
+import prose_figure_cases
+from prose_figure_cases import fit_frame  # noqa: F401  (re-exported for the tables tests)
 
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
 HOSTILE_ATTRIBUTE = '"><script>alert(2)</script>'
 FORMULA_IDS = ('=HYPERLINK("http://evil.example","click")', "+1+1", "@SUM(A1:A9)", "-2+3")
 
 
-def fit_frame(frame: pd.DataFrame, folder: Path, name: str = "customers.csv") -> ModelResults:
-    path = folder / name
-    frame.to_csv(path, index=False)
-    return fit_model(load_customers(path))
-
-
 def homoskedastic_frame(n: int = 600, seed: int = 6, noise_sd: float = 60.0) -> pd.DataFrame:
-    """Simulated RFM and labels with constant-variance normal noise, and no Medium Value effect.
+    """Constant-variance normal noise and no Medium Value effect.
 
     Breusch–Pagan should not reject here, and the zero Medium Value effect gives
     a p-value that is not tiny, so both p formats appear.
     """
-    frame = simulate_customers(n, seed=seed)
-    beta = dict(TRUE_COEFFICIENTS, **{"Segment[Medium Value]": 0.0})
-    expected = (beta["Intercept"] + beta["Recency"] * frame["Recency"] + beta["Frequency"] * frame["Frequency"]
-                + beta["MonetaryValue"] * frame["MonetaryValue"])
-    for level in frame["Segment"].unique():
-        expected = expected + beta.get(segment_term(level), 0.0) * (frame["Segment"] == level)
-    noise = np.random.default_rng(seed).normal(0.0, noise_sd, n)
-    frame["CustomerValue"] = np.round(expected + noise, 2)
-    return frame
+    return prose_figure_cases.homoskedastic_frame(n, seed, noise_sd,
+                                                  overrides={segment_term("Medium Value"): 0.0})
 
 
 def hostile_id_frame(n: int = 400, seed: int = 7) -> pd.DataFrame:
