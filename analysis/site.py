@@ -7,7 +7,6 @@ success, so a failed refresh leaves the last good site untouched.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import config
+from .data import file_sha256
 from .errors import AnalysisError
 
 PREVIOUS_MODEL_ENV_VAR = "REPORT_PREVIOUS_MODEL"
@@ -27,10 +27,6 @@ ENGINES = ("auto", "quarto", "builtin")
 
 class ReportBuildError(AnalysisError):
     """The report could not be built: a chapter failed, or the renderer is unavailable."""
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @contextmanager
@@ -70,7 +66,7 @@ def _order_log_fingerprint() -> str:
     if not location:
         return "no-order-log"
     path = Path(location) if Path(location).is_absolute() else config.ROOT / location
-    content = _file_sha256(path) if path.is_file() else location  # a warehouse URL: its name only
+    content = file_sha256(path) if path.is_file() else location  # a warehouse URL: its name only
     return "|".join([content, os.environ.get(ORDER_LOG_AS_OF_ENV, ""), os.environ.get(ORDER_LOG_COLUMNS_ENV, "")])
 
 
@@ -151,7 +147,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
 
         # The results depend on the code, the data and the model being compared against.
         fingerprint = "|".join([code_version(), table.sha256,
-                                _file_sha256(previous_path) if previous_path is not None else "no-previous",
+                                file_sha256(previous_path) if previous_path is not None else "no-previous",
                                 _order_log_fingerprint()])
         try:
             render_project(config.ROOT, out_dir, env=env, fingerprint=fingerprint,
