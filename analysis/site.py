@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,8 +45,10 @@ def _previous_model(previous: Path | None, out_dir: Path):
     if not published.is_file():
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="previous-model-") as folder:
-        copy = Path(folder) / "model.json"
+    from renderer import scratch_folder
+
+    with scratch_folder("previous-model") as folder:
+        copy = folder / "model.json"
         shutil.copyfile(published, copy)
         yield copy
 
@@ -95,7 +96,7 @@ def _render_with_quarto(out_dir: Path, env: dict) -> None:
     from renderer import staged_output
 
     full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-    with staged_output(out_dir) as staging:
+    with staged_output(out_dir, protect=(config.ROOT,)) as staging:
         completed = subprocess.run(["quarto", "render", str(config.ROOT), "--output-dir", str(staging)],
                                    cwd=config.ROOT, env=full_env)
         if completed.returncode != 0:
@@ -138,12 +139,21 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
     print(table.summary_line(), file=sys.stderr, flush=True)
     out_dir = Path(out).expanduser().resolve() if out is not None else config.SITE_DIR
     chosen = choose_engine(engine)
+    from renderer import RenderError, check_output_folder
+
+    try:  # before any work: a folder that is not a site of ours is never replaced
+        check_output_folder(out_dir, protect=(config.ROOT,))
+    except RenderError as error:
+        raise ReportBuildError(str(error)) from None
     with _previous_model(previous, out_dir) as previous_path:
         env = _kernel_env(table.path, previous_path)
         if chosen == "quarto":
-            _render_with_quarto(out_dir, env)
+            try:
+                _render_with_quarto(out_dir, env)
+            except RenderError as error:
+                raise ReportBuildError(str(error)) from None
             return 0
-        from renderer import RenderError, render_project
+        from renderer import render_project
 
         # The results depend on the code, the data and the model being compared against.
         fingerprint = "|".join([code_version(), table.sha256,

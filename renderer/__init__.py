@@ -12,16 +12,20 @@ __version__ = "1.0.0"
 from .build import BuildResult, print_progress, render_project  # noqa: E402
 from .config import Project, load_project  # noqa: E402
 from .errors import ChunkError, ConfigError, RenderError  # noqa: E402
-from .publish import staged_output  # noqa: E402
+from .publish import SITE_MARKER, PublishError, check_output_folder, scratch_folder, staged_output  # noqa: E402
 
 __all__ = [
     "BuildResult",
     "ChunkError",
     "ConfigError",
     "Project",
+    "PublishError",
     "RenderError",
+    "SITE_MARKER",
+    "check_output_folder",
     "load_project",
     "print_progress",
     "render_project",
+    "scratch_folder",
     "staged_output",
 ]

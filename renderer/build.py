@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from .execute import execute_document
 from .html import copy_assets, render_page
 from .options import chunk_options, document_formats
 from .pandoc import html_to_blocks, markdown_to_ast
-from .publish import staged_output
+from .publish import scratch_folder, staged_output
 from .qmd import Document, parse_qmd
 from .resources import changed_since, copy_resources, snapshot
 from .site_map import OUTPUT_SUFFIX, Page, SiteMap
@@ -156,8 +155,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     config_text = (project.root / "_quarto.yml").read_text(encoding="utf-8")
     result = BuildResult(out_dir=Path(out_dir).resolve())
 
-    with staged_output(out_dir) as staging, tempfile.TemporaryDirectory(prefix="renderer-typst-") as scratch:
-        scratch = Path(scratch)
+    with staged_output(out_dir, protect=(project.root,)) as staging, scratch_folder("renderer-typst") as scratch:
         executed_by_doc, options_by_doc = _execute_all(project, sources, cache, config_text, fingerprint,
                                                        kernel_env, jobs, progress, result)
         # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
