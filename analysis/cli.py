@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from .errors import AnalysisError
+from .io.output_paths import checked_output_file
 
 EXIT_INVALID_INPUT = 2
 
@@ -75,6 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         warm = threading.Thread(target=importlib.import_module,
                                 args=("statsmodels.regression.linear_model",), daemon=True)
         warm.start()
+        checked_output_file(args.json_out, [args.path], "--json")
         table = load_customers(args.path)
         warm.join()
         results = fit_model(table, reference=args.reference)
@@ -86,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
 
         from .simulate import DEFAULT_SEED
 
+        checked_output_file(args.out, [], "--out")
         seed = DEFAULT_SEED if args.seed is None else args.seed
         frame = write_simulated(args.out, n=args.n, seed=seed)
         print(f"wrote {len(frame):,} simulated customers to {args.out}")
@@ -97,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "rfm":
         from .orders import run_rfm_command
 
+        checked_output_file(args.out, [args.orders], "--out")
         return run_rfm_command(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse guarantees a known command
 
@@ -107,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except OSError as error:  # unreadable input, read-only or full disk: the path and the cause, no traceback
+        from renderer.publish import os_error_message
+
+        print(f"error: {os_error_message(error, 'use')}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
