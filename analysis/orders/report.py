@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .._figure_style import house_style, new_figure, segment_color, style_axes
-from .._table_style import build_table
-from ..formatting import integer, number, percent, usd
+from ..report._figure_style import house_style, new_figure, segment_color, style_axes
+from ..report._table_style import build_table
+from ..report.formatting import integer, number, percent, usd
 from .summary import ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV, SegmentationSummary
 
 
