@@ -7,7 +7,8 @@ results or computed from them here, never in a render module.
 """
 from .cache import load_results
 from .fit import fit_model
+from .least_squares import least_squares
 from .results import ModelResults
 
-__all__ = ["ModelResults", "fit_model", "load_results"]
+__all__ = ["ModelResults", "fit_model", "least_squares", "load_results"]
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.previous_model import INFERENCE_FIELDS, ModelContractError, contract_problem
-from .fit import t_inference
+from .inference import t_inference
 from .results import ALPHA, SE_HC3, segment_level_of
 
 R_SQUARED_DECIMALS = 3          # as the report's tables show R²
@@ -159,7 +159,7 @@ def reported_inference(contract: dict) -> dict[str, dict[str, float]]:
 
     Uses ``reported_coefficients`` when present. Otherwise rebuilds them as
     :func:`analysis.model.fit.fit_model` does: classical fields for a classical
-    build; for an HC3 build, :func:`~analysis.model.fit.t_inference` on
+    build; for an HC3 build, :func:`~analysis.model.inference.t_inference` on
     ``std_error_hc3`` with n - k degrees of freedom.
     """
     if "reported_coefficients" in contract:

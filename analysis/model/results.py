@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .misalignment import MisalignmentRule
+
 ALPHA = 0.05
 SE_CLASSICAL = "classical"
 SE_HC3 = "HC3"
@@ -141,7 +143,7 @@ class ModelResults:
     predictor_ranges: dict[str, tuple[float, float]]
     se_type: str
     alpha: float = ALPHA
-    misalignment_rules: tuple[str, ...] = field(default_factory=tuple)
+    misalignment_rules: tuple[MisalignmentRule, ...] = field(default_factory=tuple)
 
     @property
     def n(self) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 from ..data import PREDICTORS
 from .formatting import integer, number, percent, pvalue, usd, usd_interval
 from ..model.results import PREDICTOR_UNITS, SE_HC3, ModelResults, segment_term
+from ..model.misalignment import rule_for
 from ..model.targeting import Targeting
 
 RFM_GROUP = "RFM signals"
@@ -160,11 +161,10 @@ def _misalignment_order(results: ModelResults) -> pd.DataFrame:
     return flagged.sort_values(["distance", "CustomerID"], ascending=[False, True], kind="stable")
 
 
-def _without_label(reason: str, label: str) -> str:
-    """``"At Risk, top-quartile RFM value"`` shown beside its label reads ``"Top-quartile RFM value"``."""
-    prefix = f"{label}, "
-    text = str(reason)[len(prefix):] if str(reason).startswith(prefix) else str(reason)
-    return text[:1].upper() + text[1:]
+def _flag_shown(results: ModelResults, label: str) -> str:
+    """What the RFM side says about a flagged customer, beside their label: "Top-quartile RFM value"."""
+    flag = rule_for(results.misalignment_rules, label).flag
+    return flag[:1].upper() + flag[1:]
 
 
 def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISALIGNED) -> pd.DataFrame:
@@ -176,15 +176,10 @@ def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISAL
         "CustomerID": chosen["CustomerID"].astype(str).to_list(),
         "segment": chosen["Segment"].astype(str).to_list(),
         # The label has its own column; the reason keeps only what the RFM side says.
-        "reason": [_without_label(reason, label) for reason, label in zip(chosen["misalignment"], chosen["Segment"])],
+        "reason": [_flag_shown(results, label) for label in chosen["Segment"]],
         "rfm_prediction": [usd(v) for v in chosen["rfm_prediction"]],
         "actual": [usd(v) for v in chosen["CustomerValue"]],
     })
-
-
-def _rule_for(results: ModelResults, level: str) -> str:
-    rules = [rule for rule in results.misalignment_rules if rule.startswith(f"{level} label")]
-    return rules[0].split(" (")[0] if rules else REFERENCE_MARK
 
 
 def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
@@ -192,10 +187,12 @@ def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
     counts = results.customers["Segment"].value_counts()
     rows = []
     for level in results.levels:
-        size, flagged, rule = int(counts.get(level, 0)), results.misaligned_count(level), _rule_for(results, level)
-        checked = size > 0 and rule != REFERENCE_MARK
+        size, flagged = int(counts.get(level, 0)), results.misaligned_count(level)
+        rule = rule_for(results.misalignment_rules, level)
+        checked = size > 0 and rule is not None
         rows.append({"segment": level, "customers": integer(size), "misaligned": integer(flagged),
-                     "share": percent(flagged / size) if checked else REFERENCE_MARK, "rule": rule})
+                     "share": percent(flagged / size) if checked else REFERENCE_MARK,
+                     "rule": rule.short if rule is not None else REFERENCE_MARK})
     total = results.misaligned_count()
     rows.append({"segment": "All customers", "customers": integer(results.n), "misaligned": integer(total),
                  "share": percent(total / results.n), "rule": ""})

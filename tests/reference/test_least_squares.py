@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import ModelSpecificationError
-from analysis.model.fit import least_squares
+from analysis.model import least_squares
 
 
 def design(n: int, seed: int, near_duplicate: float | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,8 @@ def relabel_segment(results: ModelResults, old: str, new: str) -> ModelResults:
         results, levels=tuple(rename(level) for level in results.levels), reference=rename(results.reference),
         segment_counts={rename(level): count for level, count in results.segment_counts.items()},
         coefficients=coefficients, contrasts=contrasts, customers=customers,
-        misalignment_rules=tuple(rule.replace(f"{old} label", f"{new} label") for rule in results.misalignment_rules))
+        misalignment_rules=tuple(dataclasses.replace(rule, segment=rename(rule.segment))
+                                 for rule in results.misalignment_rules))
 
 
 def displayed_number(text: str) -> float:
