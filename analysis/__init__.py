@@ -30,7 +30,6 @@ _EXPORTS = {
     "changes": "analysis.report.changes",
     "wording": "analysis.report.wording",
     "formatting": "analysis.report.formatting",
-    "targeting": "analysis.model.targeting",
 }
 
 __all__ = list(_EXPORTS)

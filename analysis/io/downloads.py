@@ -8,6 +8,7 @@ plain numbers, so a negative residual stays the number ``-12.5``.
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,8 @@ import pandas as pd
 from .atomic import atomic_output
 from ..errors import AnalysisError
 from .export import write_model_json
-from ..model.results import PREDICTOR_UNITS, ModelResults
+from ..model.results import PREDICTOR_UNITS, ModelResults, segment_level_of
+from ..model.targeting import Targeting
 
 COEFFICIENTS_FILE = "coefficients.csv"
 MODEL_FILE = "model.json"
@@ -58,7 +60,7 @@ def coefficients_frame(results: ModelResults) -> pd.DataFrame:
     reported = results.reported.reset_index(drop=True)
     classical = results.coefficients.set_index("term")
     frame = reported[["term"]].copy()
-    frame["unit"] = [PREDICTOR_UNITS.get(term, "USD vs reference" if term.startswith("Segment[") else "USD")
+    frame["unit"] = [PREDICTOR_UNITS.get(term, "USD vs reference" if segment_level_of(term) else "USD")
                      for term in frame["term"]]
     for column in ("estimate", "std_error", "ci_low", "ci_high", "t", "p"):
         frame[column] = reported[column].to_numpy()
@@ -105,3 +107,25 @@ def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path
         write_model_json(results, temporary[MODEL_FILE])
         _write_csv(customer_scores_frame(results), temporary[CUSTOMER_SCORES_FILE])
     return targets
+
+
+def downloads_current(results: ModelResults, folder: Path) -> bool:
+    """Whether ``folder`` already holds the downloads of exactly these results (same data, code, reference)."""
+    try:
+        published = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (published.get("data_sha256") == results.data.sha256
+            and published.get("code_version") == results.code_version
+            and published.get("reference") == results.reference)
+
+
+def write_target_lists(targeting: Targeting, folder: str | Path) -> dict[str, Path]:
+    """One CSV per campaign list, safe to open in a spreadsheet."""
+    written = {}
+    for target in targeting.lists:
+        path = Path(folder) / f"{target.key}_list.csv"
+        with atomic_output(path) as temporary:
+            neutralise_text_columns(target.members).to_csv(temporary, index=False, float_format="%.2f")
+        written[target.key] = path
+    return written

@@ -33,9 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..io.previous_model import INFERENCE_FIELDS, ModelContractError, contract_problem
+from ..io.export import model_contract
+from ..io.previous_model import INFERENCE_FIELDS, ModelContractError, PreviousModel, contract_problem
 from .inference import t_inference
-from .results import ALPHA, SE_HC3, segment_level_of
+from .results import ALPHA, SE_HC3, ModelResults, segment_level_of
 
 R_SQUARED_DECIMALS = 3          # as the report's tables show R²
 INTERCEPT = "Intercept"
@@ -249,4 +250,29 @@ def compare_models(previous: dict, current: dict, alpha: float = ALPHA) -> Model
         same_data=None if None in (previous_sha, current_sha) else previous_sha == current_sha,
         alpha=alpha,
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This build against the previous one: the changes, or why there are none to show.
+
+    ``changes`` and ``problem`` are both ``None`` on a first build; ``problem`` says
+    why a previous ``model.json`` that exists could not be compared.
+    """
+
+    changes: ModelChanges | None
+    problem: str | None
+
+    @property
+    def first_build(self) -> bool:
+        return self.changes is None and self.problem is None
+
+
+def compare_with_previous(results: ModelResults, previous: PreviousModel) -> Comparison:
+    """Compare ``results`` with the previous build's contract (see :func:`compare_models`)."""
+    if previous.problem:
+        return Comparison(changes=None, problem=previous.problem)
+    if previous.contract is None:
+        return Comparison(changes=None, problem=None)
+    return Comparison(changes=compare_models(previous.contract, model_contract(results)), problem=None)
 

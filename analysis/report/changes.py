@@ -5,16 +5,12 @@ decides nothing of its own; every rule is in :mod:`analysis.model.changes`.
 """
 from __future__ import annotations
 
-import os
-
-from ..io.export import model_contract
-from ..io.previous_model import read_previous_model
-from ..model.changes import ModelChanges, compare_models
-from ..model.results import PREDICTOR_UNITS, ModelResults, segment_level_of
-from .formatting import integer, number, percent, pvalue, usd, usd_interval
+from ..model.changes import R_SQUARED_DECIMALS, Comparison, ModelChanges
+from ..model.results import PREDICTOR_UNITS, segment_level_of
+from .formatting import integer, number, usd, usd_interval
+from .wording import confidence_level, p_phrase, significance_level
 
 FIRST_BUILD_TEXT = "This is the first build: there is no previous model to compare."
-R_SQUARED_DECIMALS = 3          # as the report's tables show R²
 
 
 def term_label(term: str, reference: str) -> str:
@@ -26,11 +22,6 @@ def term_label(term: str, reference: str) -> str:
 def _value(term: str, value: float) -> str:
     unit = PREDICTOR_UNITS.get(term)
     return f"{usd(value)} {unit}" if unit else usd(value)
-
-
-def _p_phrase(p: float) -> str:
-    shown = pvalue(p)
-    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
 
 
 def _signed(text_of_magnitude: str, value: float) -> str:
@@ -69,7 +60,7 @@ def _signs_sentence(changes: ModelChanges) -> str:
 
 
 def _significance_sentence(changes: ModelChanges, level: str) -> str:
-    where = f"at the {percent(changes.alpha, 0)} level"
+    where = f"at the {significance_level(changes.alpha)} level"
     if not changes.significance_flips:
         return f"No coefficient changed statistical significance {where}."
     items = []
@@ -77,7 +68,7 @@ def _significance_sentence(changes: ModelChanges, level: str) -> str:
         status = ("is now statistically distinguishable from zero" if flip.now_significant
                   else "is no longer statistically distinguishable from zero")
         items.append(f"{term_label(flip.term, changes.current_reference)} {status} "
-                     f"({_p_phrase(flip.current_p)}; previously {_p_phrase(flip.previous_p)})")
+                     f"({p_phrase(flip.current_p)}; previously {p_phrase(flip.previous_p)})")
     return f"Changed significance {where}: " + "; ".join(items) + "."
 
 
@@ -127,7 +118,7 @@ def _context_sentences(changes: ModelChanges) -> list[str]:
 
 def changes_markdown(changes: ModelChanges) -> str:
     """Markdown for the executive summary: one sentence when nothing moved, else bullets."""
-    level = percent(1 - changes.alpha, 0)
+    level = confidence_level(changes.alpha)
     if changes.nothing_moved:
         return (f"Compared with the previous build, nothing moved: R² is unchanged at "
                 f"{number(changes.current_r_squared, R_SQUARED_DECIMALS)}, no coefficient left its previous "
@@ -142,20 +133,17 @@ def changes_markdown(changes: ModelChanges) -> str:
     return f"{lead}:\n\n" + "\n".join(f"- {bullet}" for bullet in bullets) + "\n"
 
 
-def what_changed(results: ModelResults, previous: str | os.PathLike | None = None) -> str:
+def what_changed(comparison: Comparison) -> str:
     """The executive summary's "what changed since the last refresh" as markdown.
 
     Parameters
     ----------
-    results : ModelResults
-        This build's fitted model.
-    previous : path, optional
-        The previous build's ``model.json``; default ``$REPORT_PREVIOUS_MODEL``.
+    comparison : Comparison
+        ``report.setup().changes``: this build against the previous build's ``model.json``.
     """
-    loaded = read_previous_model(previous)
-    if loaded.problem:
-        return (f"Could not read the previous model.json ({loaded.problem}), "
+    if comparison.problem:
+        return (f"Could not read the previous model.json ({comparison.problem}), "
                 "so this build is not compared with the last one.")
-    if loaded.contract is None:
+    if comparison.changes is None:
         return FIRST_BUILD_TEXT
-    return changes_markdown(compare_models(loaded.contract, model_contract(results)))
+    return changes_markdown(comparison.changes)

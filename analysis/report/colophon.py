@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from ..data import CONTRACT_RULES, DATA_DICTIONARY
 from ..io.provenance import git_commit, package_versions
-from ..model.results import SE_HC3, ModelResults
+from ..model.results import ModelResults
 from .formatting import integer
 
 
@@ -68,10 +68,6 @@ def validation_summary_markdown(r: ModelResults) -> str:
 def data_dictionary_markdown() -> str:
     rows = "\n".join(f"| `{column}` | {kind} | {meaning} |" for column, (kind, meaning) in DATA_DICTIONARY.items())
     return "| column | type | meaning |\n|---|---|---|\n" + rows + "\n"
-
-
-def se_type_label(r: ModelResults) -> str:
-    return "HC3 standard errors" if r.se_type == SE_HC3 else "classical standard errors"
 
 
 def data_line(r: ModelResults) -> str:

@@ -1,7 +1,7 @@
 """Rule-based interpretation of the fitted model, in the spirit of statsmodels' summary Notes.
 
-Every sentence is built from fields of a :class:`~analysis.results.ModelResults`
-and every number goes through :mod:`analysis.formatting`, so a sentence shows
+Every sentence is built from fields of a :class:`~analysis.model.results.ModelResults`
+and every number goes through :mod:`analysis.report.formatting`, so a sentence shows
 exactly what the matching table cell shows. Each decision a sentence makes
 (direction, significance, size, which caveats apply) is an explicit rule below,
 with its threshold as a named constant, and each rule has a test.
@@ -21,26 +21,16 @@ The functions return markdown strings. Chapters insert them inline
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
-import numpy as np
 
 from ..data import PREDICTORS
-from .formatting import integer, number, percent, pvalue, usd
-from ..model.results import SE_HC3, ModelResults, segment_term
-
-# --- display precision --------------------------------------------------------------------
-# The same precision the tables use, so a sentence and a cell print the same digits.
-USD_DECIMALS = 2
-SHARE_DECIMALS = 1
-STAT_DECIMALS = 2
-F_DECIMALS = 1          # the fit table shows F statistics to one decimal
-
-# --- vocabulary: the only place direction words are chosen -----------------------------------
-COMPARATIVE = {1: "higher", -1: "lower"}   # "... $24.31 higher customer value"
-QUANTITY = {1: "more", -1: "less"}         # "... have $155.40 more customer value"
-ASSOCIATED = "is associated with"
-INDISTINGUISHABLE = "indistinguishable from zero"
+from ..model.derived import mean_customer_value
+from ..model.results import ModelResults, segment_term
+from ._sentences import (ASSOCIATED, COMPARATIVE, F_DECIMALS, INDISTINGUISHABLE, PREDICTOR_WORDING, QUANTITY,
+                         SHARE_DECIMALS, contrast, customers_model, dollars, excludes_zero, holding_clause,
+                         join, magnitude_interval, require_term, rfm_nouns, sign)
+from .caveats import caveats, caveats_markdown
+from .formatting import integer, number, percent
+from .wording import ci_label, p_phrase
 
 # --- thresholds, each with the reason for its value -----------------------------------------
 # R² bands for the fit sentence. Half the variance is the line readers already use
@@ -54,103 +44,6 @@ INDIVIDUAL_PRECISION_RATIO = 0.25
 # ΔR² below one percentage point is "small in practical terms" even when the F-test
 # rejects: at large N the test detects differences too small to change a budget.
 PRACTICAL_DELTA_R2 = 0.01
-# GVIF^(1/(2 Df)) above sqrt(5) is the usual VIF > 5 rule put on the scale that is
-# comparable across one-column predictors and the three-column segment factor
-# (Fox & Monette 1992): the term's confidence interval is more than sqrt(5) ≈ 2.2
-# times as wide as it would be without collinearity.
-ADJUSTED_GVIF_LIMIT = math.sqrt(5)
-# Belsley–Kuh–Welsch: a scaled condition number above 30 signals harmful collinearity.
-CONDITION_NUMBER_LIMIT = 30.0
-# A segment effect's standard error is about sigma / sqrt(n_segment); under 100 customers
-# that is over a tenth of the typical error, too wide to steer a segment budget.
-SMALL_SEGMENT_SIZE = 100
-# Cook's distance contours that plot.lm draws: 0.5 is worth a look, 1 means one customer
-# can move the estimates materially (Cook & Weisberg 1982).
-COOKS_NOTABLE = 0.5
-COOKS_MAJOR = 1.0
-# Below this many residual degrees of freedom the t-based intervals lean on normal errors;
-# above it the central limit theorem makes them approximately right anyway.
-LARGE_SAMPLE_DF = 200
-
-
-@dataclass(frozen=True)
-class PredictorWording:
-    """How a reader talks about one RFM predictor, and the step they think in."""
-
-    noun: str          # in "holding ... constant"
-    step: float        # the reader's unit, in the predictor's own units
-    step_phrase: str   # the subject of the sentence for one step
-    per_step: str      # "per 30 days"
-    per_unit: str      # the coefficient table's unit, "per day"
-
-
-PREDICTOR_WORDING = {
-    "Recency": PredictorWording("recency", 30, "every 30 days since the last order",
-                                "per 30 days since the last order", "per day"),
-    "Frequency": PredictorWording("order frequency", 1, "each additional order in the last 12 months",
-                                  "per order", "per order"),
-    "MonetaryValue": PredictorWording("basket size", 10, "each additional $10 of average basket",
-                                      "per $10 of average basket", "per $1 of average basket"),
-}
-
-
-# --- small shared pieces --------------------------------------------------------------------
-
-def _dollars(value: float) -> str:
-    return usd(value, USD_DECIMALS)
-
-
-def significant(value: float, digits: int = 2) -> str:
-    """A small statistic with ``digits`` significant digits, so 4/n stays readable at any n.
-
-    >>> significant(4 / 1_000_000, 1), significant(0.02867)
-    ('0.000004', '0.029')
-    """
-    if value == 0 or not math.isfinite(value):
-        return number(value, digits)
-    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
-    return number(value, decimals)
-
-
-def _sign(value: float) -> int:
-    return 1 if value >= 0 else -1
-
-
-def _confidence_label(r: ModelResults) -> str:
-    return f"{100 * (1 - r.alpha):g}% CI"
-
-
-def excludes_zero(ci_low: float, ci_high: float) -> bool:
-    """The significance rule: the reported interval lies entirely on one side of zero."""
-    return ci_low > 0 or ci_high < 0
-
-
-def _magnitude_interval(ci_low: float, ci_high: float) -> tuple[float, float]:
-    """An interval on one side of zero as (smaller, larger) magnitudes, for "$a to $b lower"."""
-    return tuple(sorted((abs(ci_low), abs(ci_high))))
-
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _holding_clause(r: ModelResults, predictor: str | None) -> str:
-    others = [PREDICTOR_WORDING[p].noun for p in PREDICTORS if p != predictor]
-    if len(r.levels) > 1:
-        others.append("segment")
-    return f"Holding {_join(others)} constant"
-
-
-def _rfm_nouns() -> str:
-    return _join([PREDICTOR_WORDING[p].noun for p in PREDICTORS])
-
-
-def _require_term(r: ModelResults, term: str) -> None:
-    if term not in r.reported.index:
-        known = ", ".join(r.reported.index)
-        raise KeyError(f"{term!r} is not a term of this model; the terms are: {known}")
 
 
 # --- RFM coefficients -----------------------------------------------------------------------
@@ -176,24 +69,24 @@ def rfm_effect(r: ModelResults, predictor: str) -> str:
     """
     if predictor not in PREDICTOR_WORDING:
         raise KeyError(f"{predictor!r} is not an RFM predictor; choose one of {', '.join(PREDICTORS)}")
-    _require_term(r, predictor)
+    require_term(r, predictor)
     row = r.coefficient(predictor)
     wording = PREDICTOR_WORDING[predictor]
     step = wording.step
     estimate, low, high = row.estimate * step, row.ci_low * step, row.ci_high * step
-    ci = _confidence_label(r)
-    holding = _holding_clause(r, predictor)
+    ci = ci_label(r.alpha)
+    holding = holding_clause(r, predictor)
     per_unit = "" if step == 1 else (
-        f", or {_dollars(row.estimate)} {wording.per_unit} as in the coefficient table")
+        f", or {dollars(row.estimate)} {wording.per_unit} as in the coefficient table")
     if excludes_zero(row.ci_low, row.ci_high):
-        direction = COMPARATIVE[_sign(estimate)]
-        small, large = _magnitude_interval(low, high)
-        return (f"{holding}, {wording.step_phrase} {ASSOCIATED} roughly {_dollars(abs(estimate))} "
-                f"{direction} customer value ({ci} {_dollars(small)} to {_dollars(large)} {direction})"
+        direction = COMPARATIVE[sign(estimate)]
+        small, large = magnitude_interval(low, high)
+        return (f"{holding}, {wording.step_phrase} {ASSOCIATED} roughly {dollars(abs(estimate))} "
+                f"{direction} customer value ({ci} {dollars(small)} to {dollars(large)} {direction})"
                 f"{per_unit}.")
     return (f"{holding}, the association between {wording.noun} and customer value is "
-            f"{INDISTINGUISHABLE}: {_dollars(estimate)} {wording.per_step} "
-            f"({ci} {_dollars(low)} to {_dollars(high)}){per_unit}.")
+            f"{INDISTINGUISHABLE}: {dollars(estimate)} {wording.per_step} "
+            f"({ci} {dollars(low)} to {dollars(high)}){per_unit}.")
 
 
 def rfm_effects(r: ModelResults) -> str:
@@ -203,31 +96,17 @@ def rfm_effects(r: ModelResults) -> str:
 
 # --- segment effects ------------------------------------------------------------------------
 
-def _contrast(r: ModelResults, level: str, versus: str) -> tuple[float, float, float]:
-    """``level`` minus ``versus`` in dollars beyond RFM, with its reported CI."""
-    frame = r.contrasts
-    forward = frame[(frame["segment"] == level) & (frame["versus"] == versus)]
-    if len(forward):
-        row = forward.iloc[0]
-        return float(row.difference), float(row.ci_low), float(row.ci_high)
-    backward = frame[(frame["segment"] == versus) & (frame["versus"] == level)]
-    if len(backward):
-        row = backward.iloc[0]
-        return -float(row.difference), -float(row.ci_high), -float(row.ci_low)
-    raise KeyError(f"no contrast between {level!r} and {versus!r}; the segments are: {', '.join(r.levels)}")
-
-
 def _difference_sentence(r: ModelResults, level: str, versus: str, difference: float,
                          ci_low: float, ci_high: float, subject: str) -> str:
-    ci = _confidence_label(r)
+    ci = ci_label(r.alpha)
     if excludes_zero(ci_low, ci_high):
-        amount = QUANTITY[_sign(difference)]
-        small, large = _magnitude_interval(ci_low, ci_high)
-        return (f"{subject}, {level} customers have on average {_dollars(abs(difference))} {amount} "
-                f"customer value than {versus} customers ({ci} {_dollars(small)} to {_dollars(large)} "
+        amount = QUANTITY[sign(difference)]
+        small, large = magnitude_interval(ci_low, ci_high)
+        return (f"{subject}, {level} customers have on average {dollars(abs(difference))} {amount} "
+                f"customer value than {versus} customers ({ci} {dollars(small)} to {dollars(large)} "
                 f"{amount}).")
     return (f"{subject}, the difference in customer value between {level} and {versus} customers is "
-            f"{INDISTINGUISHABLE}: {_dollars(difference)} ({ci} {_dollars(ci_low)} to {_dollars(ci_high)}).")
+            f"{INDISTINGUISHABLE}: {dollars(difference)} ({ci} {dollars(ci_low)} to {dollars(ci_high)}).")
 
 
 def segment_effect(r: ModelResults, level: str) -> str:
@@ -241,20 +120,20 @@ def segment_effect(r: ModelResults, level: str) -> str:
         raise KeyError(f"{level!r} is not a segment in this data; the segments are: {', '.join(r.levels)}")
     if level == r.reference:
         return (f"{level} is the reference segment: every segment effect is measured against "
-                f"{level} customers with the same {_rfm_nouns()}.")
+                f"{level} customers with the same {rfm_nouns()}.")
     return _segment_sentence(r, level, r.coefficient(segment_term(level)))
 
 
 def _segment_sentence(r: ModelResults, level: str, row) -> str:
-    ci = _confidence_label(r)
-    subject = f"Compared with {r.reference} customers who have the same {_rfm_nouns()}"
+    ci = ci_label(r.alpha)
+    subject = f"Compared with {r.reference} customers who have the same {rfm_nouns()}"
     if excludes_zero(row.ci_low, row.ci_high):
-        amount = QUANTITY[_sign(row.estimate)]
-        small, large = _magnitude_interval(row.ci_low, row.ci_high)
-        return (f"{subject}, {level} customers have on average {_dollars(abs(row.estimate))} {amount} "
-                f"customer value ({ci} {_dollars(small)} to {_dollars(large)} {amount}).")
+        amount = QUANTITY[sign(row.estimate)]
+        small, large = magnitude_interval(row.ci_low, row.ci_high)
+        return (f"{subject}, {level} customers have on average {dollars(abs(row.estimate))} {amount} "
+                f"customer value ({ci} {dollars(small)} to {dollars(large)} {amount}).")
     return (f"{subject}, the difference for {level} customers is {INDISTINGUISHABLE}: "
-            f"{_dollars(row.estimate)} ({ci} {_dollars(row.ci_low)} to {_dollars(row.ci_high)}).")
+            f"{dollars(row.estimate)} ({ci} {dollars(row.ci_low)} to {dollars(row.ci_high)}).")
 
 
 def segment_effects(r: ModelResults) -> str:
@@ -289,8 +168,8 @@ def high_value_premium(r: ModelResults) -> str:
     baseline = premium_baseline(r)
     if baseline is None:
         return "The data have no High Value customers, so there is no High Value premium to report."
-    difference, low, high = _contrast(r, PREMIUM_LEVEL, baseline)
-    subject = f"Beyond what {_rfm_nouns()} predict"
+    difference, low, high = contrast(r, PREMIUM_LEVEL, baseline)
+    subject = f"Beyond what {rfm_nouns()} predict"
     sentence = _difference_sentence(r, PREMIUM_LEVEL, baseline, difference, low, high, subject)
     if not excludes_zero(low, high):
         meaning = ("The High Value label carries no extra value that can be told apart from "
@@ -310,7 +189,7 @@ def high_value_premium_usd(r: ModelResults) -> str:
     baseline = premium_baseline(r)
     if baseline is None:
         return "n/a"
-    return _dollars(_contrast(r, PREMIUM_LEVEL, baseline)[0])
+    return dollars(contrast(r, PREMIUM_LEVEL, baseline)[0])
 
 
 # --- do the labels add anything? ------------------------------------------------------------
@@ -324,9 +203,9 @@ def labels_add_power(r: ModelResults) -> str:
     """
     nested = r.nested
     test = (f"F({nested.df_num}, {integer(nested.df_den)}) = {number(nested.f, F_DECIMALS)}, "
-            f"p {_p_clause(nested.p)}")
+            f"{p_phrase(nested.p)}")
     shares = (f"R² is {percent(r.full.r_squared, SHARE_DECIMALS)} with the labels and "
-              f"{percent(r.rfm_only.r_squared, SHARE_DECIMALS)} with {_rfm_nouns()} alone "
+              f"{percent(r.rfm_only.r_squared, SHARE_DECIMALS)} with {rfm_nouns()} alone "
               f"(ΔR² = {number(100 * nested.delta_r_squared, SHARE_DECIMALS)} percentage points; {test})")
     if nested.p < r.alpha:
         sentence = f"The CRM segment labels add explanatory power beyond RFM: {shares}."
@@ -338,57 +217,56 @@ def labels_add_power(r: ModelResults) -> str:
             f"from chance: {shares}.")
 
 
-def _p_clause(p: float) -> str:
-    shown = pvalue(p)
-    return shown.replace("<", "< ") if shown.startswith("<") else f"= {shown}"
-
 
 # --- misalignment ---------------------------------------------------------------------------
 
 WIN_BACK_SEGMENT = "At Risk"
 
 
-def misalignment(r: ModelResults) -> str:
-    """How many At Risk customers model as high value, and what that means for win-back.
+def misalignment_sentences(r: ModelResults) -> list[str]:
+    """How many At Risk customers model as high value, and what that means for win-back, sentence by sentence.
 
     "Model as high value" is the results object's rule: RFM-predicted value in the
-    top quartile of all customers (see ``r.misalignment_rules``). The other two
-    rules (Low Value in the top quartile, High Value in the bottom) follow when
-    they flag anyone.
+    top quartile of all customers (see ``r.misalignment_rules``). The finding comes
+    first (the executive brief quotes it alone), then what it means for win-back,
+    then the other two rules (Low Value in the top quartile, High Value in the
+    bottom) when they flag anyone.
     """
     counts = r.segment_counts
     if WIN_BACK_SEGMENT not in counts:
-        first = "The data have no At Risk customers, so there is no win-back misalignment to report."
+        sentences = ["The data have no At Risk customers, so there is no win-back misalignment to report."]
     else:
         flagged = r.misaligned_count(WIN_BACK_SEGMENT)
         total = counts[WIN_BACK_SEGMENT]
         if flagged == 0:
-            first = (f"None of the {integer(total)} At Risk customers has an RFM-predicted value in the "
-                     f"top quartile of all customers: for win-back targeting, the At Risk label and "
-                     f"the RFM model agree.")
+            sentences = [f"None of the {integer(total)} At Risk customers has an RFM-predicted value in the "
+                         f"top quartile of all customers: for win-back targeting, the At Risk label and "
+                         f"the RFM model agree."]
         else:
-            first = (f"Of the {integer(total)} At Risk customers, {integer(flagged)} "
-                     f"({percent(flagged / total, SHARE_DECIMALS)}) have an RFM-predicted value in the "
-                     f"top quartile of all customers: by {_rfm_nouns()} they model as high-value "
-                     f"customers who have lapsed. For win-back targeting these are the At Risk "
-                     f"customers with the most value at stake; a rule that treats every At Risk "
-                     f"customer alike would spend the same on them as on the rest.")
+            sentences = [f"Of the {integer(total)} At Risk customers, {integer(flagged)} "
+                         f"({percent(flagged / total, SHARE_DECIMALS)}) have an RFM-predicted value in the "
+                         f"top quartile of all customers: by {rfm_nouns()} they model as high-value "
+                         f"customers who have lapsed.",
+                         "For win-back targeting these are the At Risk customers with the most value at "
+                         "stake; a rule that treats every At Risk customer alike would spend the same on "
+                         "them as on the rest."]
     others = []
     if "Low Value" in counts and r.misaligned_count("Low Value"):
         count = r.misaligned_count("Low Value")
-        others.append(f"{integer(count)} Low Value {_customers_model(count)} in the top quartile "
+        others.append(f"{integer(count)} Low Value {customers_model(count)} in the top quartile "
                       f"(candidates for upsell)")
     if "High Value" in counts and r.misaligned_count("High Value"):
         count = r.misaligned_count("High Value")
-        others.append(f"{integer(count)} High Value {_customers_model(count)} in the bottom quartile "
+        others.append(f"{integer(count)} High Value {customers_model(count)} in the bottom quartile "
                       f"(the label overstates their value)")
     if others:
-        return f"{first} Beyond win-back, {_join(others)}."
-    return first
+        sentences.append(f"Beyond win-back, {join(others)}.")
+    return sentences
 
 
-def _customers_model(count: int) -> str:
-    return "customer models" if count == 1 else "customers model"
+def misalignment(r: ModelResults) -> str:
+    """:func:`misalignment_sentences` as one paragraph."""
+    return " ".join(misalignment_sentences(r))
 
 
 def misaligned_at_risk_count(r: ModelResults) -> str:
@@ -397,10 +275,6 @@ def misaligned_at_risk_count(r: ModelResults) -> str:
 
 
 # --- fit --------------------------------------------------------------------------------------
-
-def mean_customer_value(r: ModelResults) -> float:
-    return float(np.mean(r.customers["CustomerValue"].to_numpy()))
-
 
 def fit_summary(r: ModelResults) -> str:
     """Variance explained, the typical error in dollars, and what that precision supports.
@@ -424,7 +298,7 @@ def fit_summary(r: ModelResults) -> str:
                  f"across {integer(fit.n)} customers, leaving {percent(1 - fit.r_squared, SHARE_DECIMALS)} "
                  f"unexplained.")
     error = (f"The typical error for a single customer (the residual standard error) is "
-             f"{_dollars(fit.sigma)}, against an average customer value of {_dollars(mean_value)}.")
+             f"{dollars(fit.sigma)}, against an average customer value of {dollars(mean_value)}.")
     ratio = fit.sigma / abs(mean_value) if mean_value else math.inf
     if ratio <= INDIVIDUAL_PRECISION_RATIO:
         use = ("That is precise enough to rank individual customers for targeting as well as to size "
@@ -444,86 +318,12 @@ def r_squared_display(r: ModelResults) -> str:
 
 def typical_error_usd(r: ModelResults) -> str:
     """The residual standard error in dollars as displayed."""
-    return _dollars(r.full.sigma)
+    return dollars(r.full.sigma)
 
 
 def value_of_one_more_order(r: ModelResults) -> str:
     """The Frequency coefficient in dollars per order as displayed (signed)."""
-    return _dollars(r.coefficient("Frequency").estimate)
-
-
-# --- caveats ----------------------------------------------------------------------------------
-
-def caveats(r: ModelResults) -> list[str]:
-    """Numbered-note style caveats from the diagnostics, like statsmodels' summary Notes.
-
-    Always: which standard errors are used and why (Breusch–Pagan). When triggered:
-    influential customers (Cook's distance > 4/n, and any beyond 0.5 or 1),
-    collinearity (adjusted GVIF > sqrt(5) or condition number > 30), small segments
-    (< :data:`SMALL_SEGMENT_SIZE` customers) and non-normal residuals.
-    """
-    d = r.diagnostics
-    notes = []
-    bp = (f"Breusch–Pagan = {number(d.bp_stat, STAT_DECIMALS)}, df = {d.bp_df}, "
-          f"p {_p_clause(d.bp_p)}")
-    if r.se_type == SE_HC3:
-        notes.append(f"The spread of the errors changes from customer to customer ({bp}), so every "
-                     f"standard error, confidence interval and p-value in this report uses HC3 "
-                     f"heteroskedasticity-robust standard errors. The nested F-test for the segment "
-                     f"labels is the classical one.")
-    else:
-        notes.append(f"The errors show no clear sign of changing spread ({bp}), so the report uses "
-                     f"classical standard errors.")
-    if d.n_influential > 0:
-        note = (f"{integer(d.n_influential)} customers ({percent(d.n_influential / r.n, SHARE_DECIMALS)}) "
-                f"have a Cook's distance above 4/n = {significant(d.cooks_threshold, 1)}; the largest is "
-                f"{significant(d.max_cooks_distance)}.")
-        if d.max_cooks_distance > COOKS_MAJOR:
-            note += (f" At least one customer is above {number(COOKS_MAJOR, 1)}, so a single record "
-                     f"can move the estimates: check the labelled customers in the diagnostic plot "
-                     f"before acting on the numbers.")
-        elif d.max_cooks_distance > COOKS_NOTABLE:
-            note += (f" At least one customer is above {number(COOKS_NOTABLE, 1)}: worth checking the "
-                     f"labelled customers in the diagnostic plot.")
-        else:
-            note += (f" None comes near {number(COOKS_NOTABLE, 1)}, so no single customer steers the "
-                     f"estimates.")
-        notes.append(note)
-    collinear = {term: value for term, value in d.vif_adjusted.items() if value > ADJUSTED_GVIF_LIMIT}
-    if collinear:
-        listed = _join([f"{term} ({number(value, STAT_DECIMALS)})" for term, value in collinear.items()])
-        notes.append(f"Collinearity widens the confidence intervals of {listed}: the adjusted GVIF "
-                     f"exceeds √5 ≈ {number(ADJUSTED_GVIF_LIMIT, STAT_DECIMALS)}. Their separate "
-                     f"effects are hard to tell apart, so read those coefficients together rather "
-                     f"than one at a time.")
-    if d.condition_number > CONDITION_NUMBER_LIMIT:
-        notes.append(f"The scaled condition number is {number(d.condition_number, 1)} (above "
-                     f"{number(CONDITION_NUMBER_LIMIT, 0)}): the predictors are close to linearly "
-                     f"dependent, and small changes in the data can move individual coefficients.")
-    small = {level: count for level, count in r.segment_counts.items() if count < SMALL_SEGMENT_SIZE}
-    if small:
-        listed = _join([f"{level} ({integer(count)} customers)" for level, count in small.items()])
-        notes.append(f"Small segments: {listed}. With fewer than {integer(SMALL_SEGMENT_SIZE)} customers "
-                     f"a segment's dollar effect has a wide confidence interval; treat it as a rough "
-                     f"guide, not a budget figure.")
-    if d.normality_p < r.alpha:
-        tails = (f"skewness {number(d.skewness, STAT_DECIMALS)}, excess kurtosis "
-                 f"{number(d.excess_kurtosis, STAT_DECIMALS)}; {d.normality_test} p {_p_clause(d.normality_p)}")
-        if r.full.df_resid >= LARGE_SAMPLE_DF:
-            notes.append(f"The errors are not normally distributed ({tails}). With "
-                         f"{integer(r.n)} customers the confidence intervals for the coefficients "
-                         f"remain approximately right, but a range around a single customer's "
-                         f"prediction is less reliable.")
-        else:
-            notes.append(f"The errors are not normally distributed ({tails}), and with only "
-                         f"{integer(r.n)} customers the confidence intervals may be too narrow or too "
-                         f"wide.")
-    return notes
-
-
-def caveats_markdown(r: ModelResults) -> str:
-    """The caveats as a numbered markdown list."""
-    return "\n".join(f"{i}. {note}" for i, note in enumerate(caveats(r), start=1))
+    return dollars(r.coefficient("Frequency").estimate)
 
 
 # --- executive summary ------------------------------------------------------------------------
@@ -532,7 +332,7 @@ def _frequency_headline(r: ModelResults) -> str:
     row = r.coefficient("Frequency")
     if excludes_zero(row.ci_low, row.ci_high):
         return (f"Holding the other signals constant, each additional order {ASSOCIATED} roughly "
-                f"{_dollars(abs(row.estimate))} {COMPARATIVE[_sign(row.estimate)]} customer value.")
+                f"{dollars(abs(row.estimate))} {COMPARATIVE[sign(row.estimate)]} customer value.")
     return (f"Holding the other signals constant, the association between order frequency and "
             f"customer value is {INDISTINGUISHABLE}.")
 
@@ -541,12 +341,12 @@ def _premium_headline(r: ModelResults) -> str:
     baseline = premium_baseline(r)
     if baseline is None:
         return ""
-    difference, low, high = _contrast(r, PREMIUM_LEVEL, baseline)
+    difference, low, high = contrast(r, PREMIUM_LEVEL, baseline)
     if not excludes_zero(low, high):
         return (f"The High Value label carries no value beyond RFM that can be told apart from zero "
                 f"(compared with {baseline}).")
-    return (f"Beyond RFM, High Value customers have {_dollars(abs(difference))} "
-            f"{QUANTITY[_sign(difference)]} customer value than {baseline} customers with the same profile.")
+    return (f"Beyond RFM, High Value customers have {dollars(abs(difference))} "
+            f"{QUANTITY[sign(difference)]} customer value than {baseline} customers with the same profile.")
 
 
 def headline(r: ModelResults) -> str:
@@ -554,7 +354,7 @@ def headline(r: ModelResults) -> str:
     parts = [
         (f"Across {integer(r.n)} customers, recency, order frequency, basket size and the CRM "
          f"segment together explain {percent(r.full.r_squared, SHARE_DECIMALS)} of the variance in "
-         f"customer value, with a typical error of {_dollars(r.full.sigma)} per customer."),
+         f"customer value, with a typical error of {dollars(r.full.sigma)} per customer."),
         _frequency_headline(r),
         _premium_headline(r),
     ]
@@ -570,8 +370,9 @@ def headline(r: ModelResults) -> str:
 
 __all__ = [
     "rfm_effect", "rfm_effects", "segment_effect", "segment_effects", "high_value_premium",
-    "high_value_premium_usd", "labels_add_power", "misalignment", "misaligned_at_risk_count",
+    "high_value_premium_usd", "labels_add_power", "misalignment", "misalignment_sentences",
+    "misaligned_at_risk_count",
     "fit_summary", "r_squared_display", "typical_error_usd", "value_of_one_more_order",
     "caveats", "caveats_markdown", "headline", "excludes_zero", "premium_baseline",
-    "mean_customer_value", "PREDICTOR_WORDING", "COMPARATIVE", "QUANTITY",
+    "PREDICTOR_WORDING", "COMPARATIVE", "QUANTITY",
 ]

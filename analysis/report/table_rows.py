@@ -9,14 +9,15 @@ results' own names so rows can be looked up without parsing labels.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..data import PREDICTORS
-from .formatting import integer, number, percent, pvalue, usd, usd_interval
-from ..model.results import PREDICTOR_UNITS, SE_HC3, ModelResults, segment_term
+from ..model.derived import misaligned_by_extremity, segment_profile
 from ..model.misalignment import rule_for
+from ..model.results import PREDICTOR_UNITS, SE_HC3, ModelResults, segment_term
 from ..model.targeting import Targeting
+from .formatting import integer, number, percent, pvalue, usd, usd_interval
+from .wording import CONDITION_NUMBER_LIMIT, ci_label, p_phrase, se_label
 
 RFM_GROUP = "RFM signals"
 REFERENCE_MARK = "—"          # what a reference row shows instead of an estimate
@@ -29,21 +30,11 @@ def segment_group(results: ModelResults) -> str:
     return f"Segment (vs {results.reference})"
 
 
-def p_phrase(p: float) -> str:
-    """``p = 0.046`` or ``p < 0.001``: a p-value as it reads inside a sentence."""
-    shown = pvalue(p)
-    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
-
-
-def se_label(results: ModelResults) -> str:
-    return "HC3 (heteroskedasticity-consistent)" if results.se_type == SE_HC3 else "classical OLS"
-
-
 def fit_note(results: ModelResults) -> str:
     """The source note every table carries: N, R², residual SE and the standard-error type."""
     fit = results.full
     return (f"N = {integer(fit.n)} customers. R² = {number(fit.r_squared, 3)}. "
-            f"Residual SE = {usd(fit.sigma)}. Standard errors: {se_label(results)}.")
+            f"Residual SE = {usd(fit.sigma)}. Standard errors: {se_label(results, 'full')}.")
 
 
 def se_note(results: ModelResults) -> str:
@@ -93,7 +84,7 @@ def coefficient_rows(results: ModelResults) -> pd.DataFrame:
 
 def intercept_note(results: ModelResults) -> str:
     row = results.coefficient("Intercept")
-    return (f"Intercept {usd(row.estimate)} (95% CI {usd_interval(row.ci_low, row.ci_high)}): the expected "
+    return (f"Intercept {usd(row.estimate)} ({ci_label(results.alpha)} {usd_interval(row.ci_low, row.ci_high)}): the expected "
             f"value of a {results.reference} customer with R = F = M = 0, outside the data.")
 
 
@@ -152,15 +143,6 @@ def segment_effect_rows(results: ModelResults) -> pd.DataFrame:
     return pd.DataFrame(against + others)
 
 
-def _misalignment_order(results: ModelResults) -> pd.DataFrame:
-    """Flagged customers, most extreme first: furthest RFM-predicted value from the median customer's."""
-    customers = results.customers
-    median = float(np.median(customers["rfm_prediction"].to_numpy()))
-    flagged = customers[customers["misaligned"]].copy()
-    flagged["distance"] = (flagged["rfm_prediction"] - median).abs()
-    return flagged.sort_values(["distance", "CustomerID"], ascending=[False, True], kind="stable")
-
-
 def _flag_shown(results: ModelResults, label: str) -> str:
     """What the RFM side says about a flagged customer, beside their label: "Top-quartile RFM value"."""
     flag = rule_for(results.misalignment_rules, label).flag
@@ -171,7 +153,7 @@ def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISAL
     """Displayed cells of :func:`analysis.tables.misaligned_customers`: the ``top`` most extreme."""
     if top < 1:
         raise ValueError(f"top must be at least 1 customer, got {top}")
-    chosen = _misalignment_order(results).head(top)
+    chosen = misaligned_by_extremity(results).head(top)
     return pd.DataFrame({
         "CustomerID": chosen["CustomerID"].astype(str).to_list(),
         "segment": chosen["Segment"].astype(str).to_list(),
@@ -205,20 +187,13 @@ def segment_profile_rows(results: ModelResults) -> pd.DataFrame:
     Shares of customers and of total CustomerValue are of the whole cohort, so the
     segment rows sum to 100% (up to rounding of the displayed digit).
     """
-    customers = results.customers
-    total_value = float(customers["CustomerValue"].sum())
-    groups = [(level, customers[customers["Segment"] == level]) for level in results.levels]
-    rows = []
-    for label, part in [*groups, ("All customers", customers)]:
-        rows.append({
-            "segment": label, "customers": integer(len(part)), "share": percent(len(part) / len(customers)),
-            "recency_mean": number(part["Recency"].mean(), 1), "recency_median": number(part["Recency"].median(), 1),
-            "frequency_mean": number(part["Frequency"].mean(), 1),
-            "frequency_median": number(part["Frequency"].median(), 1),
-            "monetary_mean": usd(part["MonetaryValue"].mean()), "monetary_median": usd(part["MonetaryValue"].median()),
-            "value_mean": usd(part["CustomerValue"].mean()),
-            "value_share": percent(float(part["CustomerValue"].sum()) / total_value),
-        })
+    rows = [{
+        "segment": row.segment, "customers": integer(row.customers), "share": percent(row.share),
+        "recency_mean": number(row.recency_mean, 1), "recency_median": number(row.recency_median, 1),
+        "frequency_mean": number(row.frequency_mean, 1), "frequency_median": number(row.frequency_median, 1),
+        "monetary_mean": usd(row.monetary_mean), "monetary_median": usd(row.monetary_median),
+        "value_mean": usd(row.value_mean), "value_share": percent(row.value_share),
+    } for row in segment_profile(results).itertuples()]
     return pd.DataFrame(rows)
 
 
@@ -247,7 +222,8 @@ def diagnostic_rows(results: ModelResults) -> pd.DataFrame:
                      "value": number(gvif, 2),
                      "reading": f"GVIF^(1/(2 Df)) = {number(d.vif_adjusted[term], 2)}"})
     rows.append({"check": "condition_number", "group": collinearity, "label": "Scaled condition number",
-                 "value": number(d.condition_number, 1), "reading": "above 30 signals harmful collinearity"})
+                 "value": number(d.condition_number, 1),
+                 "reading": f"above {CONDITION_NUMBER_LIMIT:g} signals harmful collinearity"})
     rows.append({"check": "breusch_pagan", "group": errors, "label": f"Breusch–Pagan (studentized, df {d.bp_df})",
                  "value": number(d.bp_stat, 2), "reading": p_phrase(d.bp_p)})
     rows.append({"check": "normality", "group": errors, "label": d.normality_test,

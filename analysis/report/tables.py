@@ -22,6 +22,7 @@ from .table_rows import (DEFAULT_TOP_MISALIGNED, coefficient_rows, fit_note, int
                          misaligned_count_rows, misaligned_customer_rows, model_fit_rows, se_note,
                          segment_effect_rows, segment_profile_rows, target_list_rows, diagnostic_rows)
 from ..model.targeting import Targeting
+from .wording import ci_label
 
 __all__ = [
     "TABLE_IDS", "coefficients", "model_fit", "segment_effects", "misaligned_customers",
@@ -57,7 +58,7 @@ def coefficients(results: ModelResults) -> GT:
         rows, table_id=TABLE_IDS["coefficients"],
         title="What customer value is associated with",
         subtitle="OLS coefficients in US dollars, each holding the other terms constant",
-        labels={"unit": "Unit", "estimate": "Estimate", "ci": "95% CI", "std_error": "SE",
+        labels={"unit": "Unit", "estimate": "Estimate", "ci": ci_label(results.alpha), "std_error": "SE",
                 "t": "t", "p": "p"},
         numeric=["estimate", "ci", "std_error", "t", "p"],
         notes=[fit_note(results), se_note(results), intercept_note(results), ASSOCIATION_NOTE],
@@ -87,7 +88,8 @@ def segment_effects(results: ModelResults) -> GT:
         segment_effect_rows(results), table_id=TABLE_IDS["segment_effects"],
         title="Value differences between segments at equal RFM",
         subtitle="Expected CustomerValue of the first segment minus the second, same recency, frequency and basket",
-        labels={"difference": "Difference", "ci": "95% CI", "std_error": "SE", "p": "p", "p_holm": "Holm p"},
+        labels={"difference": "Difference", "ci": ci_label(results.alpha), "std_error": "SE", "p": "p",
+                "p_holm": "Holm p"},
         numeric=["difference", "ci", "std_error", "p", "p_holm"],
         notes=[fit_note(results), se_note(results),
                f"Holm p adjusts for all {len(results.contrasts)} pairs together; "

@@ -27,7 +27,7 @@ from analysis.io.export import model_contract, write_model_json
 from analysis.io.previous_model import (PREVIOUS_MODEL_ENV_VAR, ModelContractError, load_previous_model,
                                         read_previous_model)
 from analysis.model import fit_model
-from analysis.model.changes import SegmentSizeChange, compare_models, reported_inference
+from analysis.model.changes import SegmentSizeChange, compare_models, compare_with_previous, reported_inference
 from analysis.model.results import SE_HC3
 from analysis.report.changes import FIRST_BUILD_TEXT, changes_markdown, what_changed
 from analysis.report.formatting import integer, number, usd, usd_interval
@@ -40,6 +40,11 @@ MEDIUM_VALUE_LEFT_OVER = 3.0
 AT_RISK_DROPPED = 150
 SHIFTED_TERMS = ("Frequency", "Segment[Medium Value]", "Segment[At Risk]")
 UNTOUCHED_TERMS = ("Recency", "MonetaryValue", "Segment[High Value]")
+
+
+def summary(results, previous=None) -> str:
+    """What a build's summary says, from the results and the previous model.json (default: $REPORT_PREVIOUS_MODEL)."""
+    return what_changed(compare_with_previous(results, read_previous_model(previous)))
 
 
 def _fit(frame: pd.DataFrame, path, reference: str | None = None):
@@ -161,7 +166,7 @@ def test_summary_text_carries_the_numbers_and_nothing_else(shift, cohorts):
 def test_what_changed_reads_the_previous_build_from_the_environment(cohorts, monkeypatch):
     previous = write_model_json(cohorts["before"], cohorts["folder"] / "published" / "model.json")
     monkeypatch.setenv(PREVIOUS_MODEL_ENV_VAR, str(previous))
-    text = what_changed(cohorts["after"])
+    text = summary(cohorts["after"])
     assert text == changes_markdown(compare_models(json.loads(previous.read_text()), model_contract(cohorts["after"])))
     assert "Changed sign: At Risk (vs Low Value)" in text
     assert load_previous_model() == json.loads(previous.read_text())
@@ -169,11 +174,11 @@ def test_what_changed_reads_the_previous_build_from_the_environment(cohorts, mon
 
 def test_first_build_says_there_is_nothing_to_compare(cohorts, monkeypatch, tmp_path):
     monkeypatch.delenv(PREVIOUS_MODEL_ENV_VAR, raising=False)
-    assert what_changed(cohorts["after"]) == FIRST_BUILD_TEXT
+    assert summary(cohorts["after"]) == FIRST_BUILD_TEXT
     assert load_previous_model() is None
     # An output folder that never had a published model.json is a first build too.
     monkeypatch.setenv(PREVIOUS_MODEL_ENV_VAR, str(tmp_path / "downloads" / "model.json"))
-    assert what_changed(cohorts["after"]) == FIRST_BUILD_TEXT
+    assert summary(cohorts["after"]) == FIRST_BUILD_TEXT
 
 
 @pytest.mark.parametrize("content, reason", [
@@ -186,7 +191,7 @@ def test_a_corrupt_previous_model_is_reported_not_ignored(cohorts, tmp_path, con
     corrupt.write_text(content, encoding="utf-8")
     assert load_previous_model(corrupt) is None
     assert reason in read_previous_model(corrupt).problem
-    text = what_changed(cohorts["after"], previous=corrupt)
+    text = summary(cohorts["after"], previous=corrupt)
     assert text.startswith("Could not read the previous model.json (")
     assert reason in text
     assert "first build" not in text
@@ -196,7 +201,7 @@ def test_a_truncated_download_is_reported(cohorts, tmp_path):
     full = json.dumps(model_contract(cohorts["before"]), indent=2)
     truncated = tmp_path / "model.json"
     truncated.write_text(full[: len(full) // 2], encoding="utf-8")
-    assert what_changed(cohorts["after"], previous=truncated).startswith(
+    assert summary(cohorts["after"], previous=truncated).startswith(
         "Could not read the previous model.json (not valid JSON")
 
 
@@ -258,4 +263,4 @@ def test_an_older_hc3_contract_without_robust_errors_is_reported(cohorts, tmp_pa
     older["coefficients"] = [{k: v for k, v in row.items() if k != "std_error_hc3"} for row in older["coefficients"]]
     path = tmp_path / "model.json"
     path.write_text(json.dumps(older), encoding="utf-8")
-    assert "needs 'std_error_hc3'" in what_changed(cohorts["after"], previous=path)
+    assert "needs 'std_error_hc3'" in summary(cohorts["after"], previous=path)

@@ -12,6 +12,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from analysis import figures
+from analysis.model import derived
+from analysis.report import figure_alt
 from analysis.report._figure_style import LARGE_N, SEGMENT_COLORS
 from analysis.data import PREDICTORS
 from analysis.report.formatting import integer, usd
@@ -78,13 +80,13 @@ def test_figures_leave_the_results_untouched(results):
 def test_standardized_residuals_match_statsmodels(results, independent_fit):
     fit, _ = independent_fit
     expected = fit.get_influence().resid_studentized_internal
-    np.testing.assert_allclose(figures.standardized_residuals(results), expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(derived.standardized_residuals(results), expected, rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("predictor", PREDICTORS)
 def test_partial_effect_band_matches_statsmodels_prediction(results, independent_fit, predictor):
     fit, data = independent_fit
-    grid, prediction, low, high = figures.partial_effect_curve(results, predictor, points=7)
+    grid, prediction, low, high = derived.partial_effect_curve(results, predictor, points=7)
     new = pd.DataFrame({column: np.full(len(grid), data[column].mean()) for column in PREDICTORS})
     new[predictor] = grid
     new["Segment"] = results.reference
@@ -100,7 +102,7 @@ def test_diagnostics_names_the_three_most_influential_customers(results, indepen
     fit, _ = independent_fit
     cooks = fit.get_influence().cooks_distance[0]
     expected = list(results.customers["CustomerID"].iloc[np.argsort(-cooks)[:3]])
-    assert figures.most_influential(results) == expected
+    assert derived.most_influential(results, figure_alt.N_LABELLED) == expected
     leverage_panel = figures.diagnostics(results).axes[3]
     named = {text.get_text() for text in leverage_panel.texts} & set(results.customers["CustomerID"])
     assert named == set(expected)
@@ -108,12 +110,12 @@ def test_diagnostics_names_the_three_most_influential_customers(results, indepen
 
 def test_qq_thinning_keeps_exact_order_statistics_and_both_extremes():
     values = np.random.default_rng(1).standard_t(5, 200_000)
-    theoretical, sample = figures.qq_points(values)
-    assert len(sample) <= figures.QQ_POINTS + 2 * figures.QQ_TAIL_POINTS
+    theoretical, sample = derived.qq_points(values)
+    assert len(sample) <= derived.QQ_POINTS + 2 * derived.QQ_TAIL_POINTS
     assert sample[0] == values.min() and sample[-1] == values.max()
     assert np.all(np.isin(sample, values)) and np.all(np.diff(sample) >= 0)
     assert np.all(np.diff(theoretical) > 0)
-    small_t, small_sample = figures.qq_points(values[:500])
+    small_t, small_sample = derived.qq_points(values[:500])
     assert len(small_sample) == 500
     # R's ppoints for n > 10: (i - 1/2) / n, so the median rank sits at quantile 0.
     assert small_t[0] == pytest.approx(-small_t[-1])
@@ -156,7 +158,7 @@ def test_alt_text_states_the_numbers_the_figure_shows(results):
         row = results.coefficient(segment_term(level))
         assert f"{level} {usd(row.estimate)} ({usd(row.ci_low)} to {usd(row.ci_high)})" in effects
     diagnostics = figures.alt_text("diagnostics", results)
-    assert all(customer in diagnostics for customer in figures.most_influential(results))
+    assert all(customer in diagnostics for customer in derived.most_influential(results, figure_alt.N_LABELLED))
     assert f"{integer(results.diagnostics.n_influential)} customers exceed Cook's distance" in diagnostics
     partial = figures.alt_text("partial_effects", results)
     assert usd(results.coefficient("Frequency").estimate) in partial

@@ -12,7 +12,8 @@ import re
 import pytest
 
 from analysis import prose
-from analysis.report import table_rows
+from analysis.model import derived
+from analysis.report import caveats, table_rows, wording
 from analysis.data import PREDICTORS
 from analysis.model.results import SE_HC3, segment_term
 
@@ -285,7 +286,7 @@ def test_fit_bands_and_precision_rule(results):
     assert "explains most of" in prose.fit_summary(with_fit(r_squared=0.5))
     assert "a substantial share of" in prose.fit_summary(with_fit(r_squared=0.3))
     assert "only a small share of" in prose.fit_summary(with_fit(r_squared=0.1))
-    mean = prose.mean_customer_value(results)
+    mean = derived.mean_customer_value(results)
     precise = prose.fit_summary(with_fit(sigma=0.2 * mean))
     coarse = prose.fit_summary(with_fit(sigma=0.3 * mean))
     assert "rank individual customers" in precise
@@ -305,7 +306,7 @@ def test_standard_error_note_always_comes_first(results, classical_results):
     classical = prose.caveats(classical_results)[0]
     assert "classical standard errors" in classical and "HC3" not in classical
     bp = re.search(r"p = ([\d.]+)", classical).group(1)
-    assert table_rows.p_phrase(classical_results.diagnostics.bp_p) == f"p = {bp}"
+    assert wording.p_phrase(classical_results.diagnostics.bp_p) == f"p = {bp}"
 
 
 def test_influence_note_scales_with_cooks_distance(results, influential_results):
@@ -313,7 +314,7 @@ def test_influence_note_scales_with_cooks_distance(results, influential_results)
     assert note.startswith(f"{results.diagnostics.n_influential:,} customers")
     assert "no single customer steers" in note
     strong = next(n for n in prose.caveats(influential_results) if "Cook's distance" in n)
-    assert influential_results.diagnostics.max_cooks_distance > prose.COOKS_MAJOR
+    assert influential_results.diagnostics.max_cooks_distance > wording.COOKS_MAJOR
     assert "above 1.0" in strong and "check the labelled customers" in strong
 
 
@@ -322,7 +323,7 @@ def test_collinearity_and_condition_number_notes(results, collinear_results):
     assert "adjusted GVIF" in notes and "Frequency" in notes and "MonetaryValue" in notes
     assert "condition number" in notes
     quiet = " ".join(prose.caveats(results))
-    assert max(results.diagnostics.vif_adjusted.values()) < prose.ADJUSTED_GVIF_LIMIT
+    assert max(results.diagnostics.vif_adjusted.values()) < caveats.ADJUSTED_GVIF_LIMIT
     assert "GVIF" not in quiet and "condition number" not in quiet
 
 
