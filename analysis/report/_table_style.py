@@ -11,6 +11,14 @@ from collections.abc import Sequence
 import pandas as pd
 from great_tables import GT, loc, style
 
+# Quarto's Typst output turns table CSS into Typst text settings
+# (quarto-post/typst-css-property-processing.lua). Only named weights survive that
+# everywhere: a numeric weight is quoted into a string Typst rejects, and `initial`
+# (great_tables' default for subtitles and stubs) has no translation at all. A generic
+# family such as `sans-serif` is not a font Typst can find, so the list names fonts only;
+# browsers and Typst fall through it to the first one installed.
+TABLE_FONT_NAMES = ["-apple-system", "BlinkMacSystemFont", "Segoe UI", "Roboto", "Oxygen", "Ubuntu",
+                    "Cantarell", "Helvetica Neue", "Fira Sans", "Droid Sans", "Arial"]
 RULE_COLOUR = "#333333"
 MUTED_COLOUR = "#767676"   # grey that still passes WCAG AA contrast on white
 LIGHT_RULE_COLOUR = "#D9D9D9"
@@ -76,12 +84,13 @@ def bold_rows(table: GT, rows: list[int]) -> GT:
 
 def _house_options(table: GT, table_id: str) -> GT:
     return table.tab_options(
-        table_font_size="14px",
+        table_font_names=TABLE_FONT_NAMES, table_font_size="14px",
         table_border_top_style="solid", table_border_top_width="2px", table_border_top_color=RULE_COLOUR,
         table_border_bottom_style="solid", table_border_bottom_width="2px",
         table_border_bottom_color=RULE_COLOUR,
         heading_align="left", heading_title_font_size="16px", heading_title_font_weight="bold",
-        heading_subtitle_font_size="13px", heading_border_bottom_color=RULE_COLOUR,
+        heading_subtitle_font_size="13px", heading_subtitle_font_weight="normal",
+        heading_border_bottom_color=RULE_COLOUR,
         heading_border_bottom_width="1px", heading_padding="3px",
         column_labels_font_weight="bold", column_labels_border_bottom_color=RULE_COLOUR,
         column_labels_border_bottom_width="1px", column_labels_border_top_color=RULE_COLOUR,
@@ -89,13 +98,12 @@ def _house_options(table: GT, table_id: str) -> GT:
         row_group_font_weight="bold", row_group_border_top_color=LIGHT_RULE_COLOUR,
         row_group_border_bottom_color=LIGHT_RULE_COLOUR, row_group_border_bottom_width="1px",
         table_body_hlines_color="transparent", table_body_border_bottom_color=RULE_COLOUR,
-        stub_border_style="none",
+        stub_border_style="none", stub_font_weight="normal", stub_row_group_font_weight="normal",
         data_row_padding="4px",
         source_notes_font_size="12px", source_notes_padding="3px",
         # Figures in a column line up digit under digit.
         table_additional_css=[f"#{table_id} .gt_row {{ font-variant-numeric: tabular-nums; }}",
                               f"#{table_id} .gt_sourcenote {{ color: #555555; line-height: 1.35; }}",
-                              f"#{table_id} .gt_title {{ font-weight: 600; }}",
                               f"#{table_id} .gt_stub {{ white-space: nowrap; }}",
                               # Long notes wrap at the table's width instead of widening it.
                               f"#{table_id} .gt_sourcenote .gt_from_md {{ display: block; contain: inline-size; }}"],
