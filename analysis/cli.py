@@ -68,8 +68,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "fit":
         from .data import load_customers
-        from .export import write_model_json
-        from .model import fit_model
+        from .io.export import write_model_json
+        from .model.fit import fit_model
 
         # statsmodels takes about a second to import, all of it Python; Arrow's CSV reader
         # releases the GIL, so the two overlap on a second core instead of queueing.
@@ -84,9 +84,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fitted {results.n:,} customers (reference: {results.reference}); wrote {args.json_out}")
         return 0
     if args.command == "simulate":
-        from .simulate import write_simulated
+        from .data.simulate import write_simulated
 
-        from .simulate import DEFAULT_SEED
+        from .data.simulate import DEFAULT_SEED
 
         checked_output_file(args.out, [], "--out")
         seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {len(frame):,} simulated customers to {args.out}")
         return 0
     if args.command == "render":
-        from .site import render_report
+        from .io.site import render_report
 
         return render_report(data=args.data, out=args.out, engine=args.engine, previous=args.previous)
     if args.command == "rfm":

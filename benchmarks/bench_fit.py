@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.data import load_customers  # noqa: E402  (needs ROOT on sys.path)
-from analysis.model import fit_model  # noqa: E402
-from analysis.simulate import write_simulated  # noqa: E402
+from analysis.model.fit import fit_model  # noqa: E402
+from analysis.data.simulate import write_simulated  # noqa: E402
 
 OUT_DIR = ROOT / "benchmarks" / "out"
 R_SCRIPT = ROOT / "benchmarks" / "bench_fit.R"

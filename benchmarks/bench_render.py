@@ -52,7 +52,7 @@ def bench_fixture(work: Path) -> list[tuple[str, float, float | None]]:
 
 def code_version() -> str:
     """The analysis package's source hash, read fresh (the cache key depends on it)."""
-    return subprocess.run([sys.executable, "-c", "from analysis.provenance import code_version; print(code_version())"],
+    return subprocess.run([sys.executable, "-c", "from analysis.io.provenance import code_version; print(code_version())"],
                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 

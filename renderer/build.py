@@ -156,8 +156,9 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     result = BuildResult(out_dir=Path(out_dir).resolve())
 
     with staged_output(out_dir, protect=(project.root,)) as staging, scratch_folder("renderer-typst") as scratch:
-        executed_by_doc, options_by_doc = _execute_all(project, sources, cache, config_text, fingerprint,
-                                                       kernel_env, jobs, progress, result)
+        executed_by_doc, options_by_doc = _execute_all(_ExecutionContext(
+            project=project, sources=sources, cache=cache, config_text=config_text, fingerprint=fingerprint,
+            kernel_env=kernel_env, jobs=jobs, progress=progress, result=result))
         # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             converted = list(pool.map(
@@ -217,12 +218,35 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
     return outputs, all_warnings
 
 
-def _execute_all(project, sources, cache, config_text, fingerprint, kernel_env, jobs, progress, result):
+@dataclass(frozen=True)
+class _ExecutionContext:
+    """What executing a project's documents needs; ``result`` collects which ran and which were cached."""
+
+    project: Project
+    sources: list[_Source]
+    cache: ExecutionCache
+    config_text: str               # _quarto.yml as read: part of every cache key
+    fingerprint: str               # the caller's inputs (data hash, ...): part of every cache key
+    kernel_env: dict
+    jobs: int
+    progress: Callable[[str], None]
+    result: BuildResult
+
+
+def _execute_all(context: _ExecutionContext) -> tuple[dict, dict]:
     """Run (or fetch from the cache) every document; up to ``jobs`` kernels at once.
 
     Documents are independent, each in its own kernel, so they run in parallel
     threads; the first failure cancels what has not started and is re-raised.
+
+    Returns
+    -------
+    executed_by_doc, options_by_doc
+        Both keyed by the document's project-relative path.
     """
+    project, sources, cache, progress, result = (context.project, context.sources, context.cache,
+                                                 context.progress, context.result)
+    config_text, fingerprint, kernel_env = context.config_text, context.fingerprint, context.kernel_env
     executed_by_doc, options_by_doc = {}, {}
     pending = []
     for number, source in enumerate(sources, 1):
@@ -251,7 +275,7 @@ def _execute_all(project, sources, cache, config_text, fingerprint, kernel_env, 
     # Resource files written by documents are attributed to the cache entry by
     # comparing snapshots, which needs documents that write resources to run alone.
     before = snapshot(project.root, project.resources)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, context.jobs)) as pool:
         futures = {pool.submit(run, *item): item for item in pending}
         try:
             for future in as_completed(futures):

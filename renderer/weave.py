@@ -21,6 +21,9 @@ _HTML_MIMES = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/ma
 _TYPST_MIMES = ("text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/plain")
 _IMAGE_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 _HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+# Characters that start markup inside an image description ($ math, * emphasis, [ links,
+# < HTML, ...); quotes and dashes stay unescaped so smart punctuation reads as before.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#+!|$~^@&]")
 
 
 @dataclass
@@ -64,6 +67,12 @@ class _Weaver:
         """Markdown for one display output, and what kind of thing it is."""
         data = output.get("data", {})
         mimes = _HTML_MIMES if self.target == "html" else _TYPST_MIMES
+        # An image that carries its own alt text (Jupyter's per-image metadata) is shown as
+        # that image: its markdown twin exists for Quarto, which ignores image metadata.
+        described = {mime: str(((output.get("metadata") or {}).get(mime) or {}).get("alt") or "")
+                     for mime in _IMAGE_EXT if mime in data}
+        if any(described.values()):
+            mimes = tuple(mime for mime in described if described[mime])
         for mime in mimes:
             if mime not in data:
                 continue
@@ -71,7 +80,8 @@ class _Weaver:
             value = value if isinstance(value, str) else "".join(value)
             if mime in _IMAGE_EXT:
                 src = self._write_image(mime, value, name)
-                alt = str(options.get("fig-alt") or "").replace("[", "\\[").replace("]", "\\]")
+                alt = str(described.get(mime) or options.get("fig-alt") or "")
+                alt = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(alt.split()))
                 attr = '{width="100%"}' if self.target == "typst" else ""
                 # The escaped space keeps Pandoc from making its own figure: captions
                 # and numbers are added by renderer.crossref, as Quarto's filters do.

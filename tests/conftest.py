@@ -1,14 +1,30 @@
-"""Builds shared across test folders: the real report is rendered once per session."""
+"""Fixtures shared by every test folder: real fits of real files, and the report built once.
+
+Case builders live here as fixtures. Each case starts from a simulated table,
+changes CustomerValue (or a predictor) in a documented way, writes it to CSV and
+fits it through the data contract, as a user's file would be. Nothing is faked:
+the signs and intervals the tests check come from real fits, and each builder
+says which rule it targets.
+"""
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+
+from analysis.data import load_customers
+from analysis.data.simulate import TRUE_COEFFICIENTS, simulate_customers
+from analysis.model import fit_model, load_results
+from analysis.model.results import SE_CLASSICAL, ModelResults, segment_term
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+# --- the real report --------------------------------------------------------------------------
 
 def _render(out: Path, *extra: str) -> subprocess.CompletedProcess:
     """The report's main command, as the README's `make report` runs it."""
@@ -34,3 +50,215 @@ def report_build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 @pytest.fixture(scope="session")
 def report_site(report_build) -> Path:
     return report_build[0]
+
+
+@pytest.fixture(scope="session")
+def results() -> ModelResults:
+    """The report's own fitted model on ``data/customers.csv`` (cached after the first fit)."""
+    return load_results()
+
+
+# --- files and commands -----------------------------------------------------------------------
+
+@pytest.fixture
+def valid_frame() -> pd.DataFrame:
+    """200 simulated customers: comfortably above every size rule."""
+    return simulate_customers(200, seed=3)
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    def write(frame: pd.DataFrame, name: str = "customers.csv", **kwargs) -> Path:
+        path = tmp_path / name
+        frame.to_csv(path, index=False, **kwargs)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_cli():
+    """The real command line, as a user runs it."""
+    def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd,
+                              capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def _fit_frame(frame: pd.DataFrame, folder: Path, name: str = "customers.csv",
+               reference: str | None = None) -> ModelResults:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    frame.to_csv(path, index=False)
+    return fit_model(load_customers(path), reference=reference)
+
+
+@pytest.fixture(scope="session")
+def fit_frame():
+    """``fit_frame(frame, folder, name=..., reference=...)``: write ``frame`` as CSV and fit it."""
+    return _fit_frame
+
+
+# --- case frames: each targets one rule -------------------------------------------------------
+
+def _dummy(frame: pd.DataFrame, level: str) -> np.ndarray:
+    return (frame["Segment"] == level).to_numpy(dtype=float)
+
+
+def reversed_frame(n: int = 3000, seed: int = 21) -> pd.DataFrame:
+    """Frequency's and the High Value label's true effects flipped: both come out negative."""
+    frame = simulate_customers(n, seed=seed)
+    frame["CustomerValue"] = np.round(
+        frame["CustomerValue"] - 2 * TRUE_COEFFICIENTS["Frequency"] * frame["Frequency"]
+        - 2 * TRUE_COEFFICIENTS[segment_term("High Value")] * _dummy(frame, "High Value"), 2)
+    return frame
+
+
+def null_frame(n: int = 3000, seed: int = 22) -> pd.DataFrame:
+    """No true basket, Medium Value or High Value effect: their intervals should span zero."""
+    frame = simulate_customers(n, seed=seed)
+    frame["CustomerValue"] = np.round(
+        frame["CustomerValue"] - TRUE_COEFFICIENTS["MonetaryValue"] * frame["MonetaryValue"]
+        - TRUE_COEFFICIENTS[segment_term("Medium Value")] * _dummy(frame, "Medium Value")
+        - TRUE_COEFFICIENTS[segment_term("High Value")] * _dummy(frame, "High Value"), 2)
+    return frame
+
+
+def homoskedastic_frame(n: int = 600, seed: int = 6, noise_sd: float = 60.0,
+                        segment_effects: bool = True, overrides: dict[str, float] | None = None) -> pd.DataFrame:
+    """Constant-variance normal noise, so Breusch–Pagan should not reject (classical SEs).
+
+    With ``segment_effects=False`` the labels carry no value beyond RFM, so the
+    nested F-test should not reject either. ``overrides`` replaces true coefficients
+    by term name, e.g. ``{"Segment[Medium Value]": 0.0}``.
+    """
+    frame = simulate_customers(n, seed=seed)
+    beta = dict(TRUE_COEFFICIENTS, **(overrides or {}))
+    expected = (beta["Intercept"] + beta["Recency"] * frame["Recency"] + beta["Frequency"] * frame["Frequency"]
+                + beta["MonetaryValue"] * frame["MonetaryValue"])
+    if segment_effects:
+        for level in frame["Segment"].unique():
+            expected = expected + beta.get(segment_term(level), 0.0) * _dummy(frame, level)
+    noise = np.random.default_rng(seed).normal(0.0, noise_sd, n)
+    frame["CustomerValue"] = np.round(expected + noise, 2)
+    return frame
+
+
+def small_segment_frame(n: int = 2000, seed: int = 23, at_risk: int = 40) -> pd.DataFrame:
+    """Only ``at_risk`` At Risk customers: the small-segment caveat must fire."""
+    frame = simulate_customers(n, seed=seed)
+    at_risk_rows = frame.index[frame["Segment"] == "At Risk"]
+    return frame.drop(at_risk_rows[at_risk:]).reset_index(drop=True)
+
+
+def collinear_frame(n: int = 2000, seed: int = 24) -> pd.DataFrame:
+    """Average basket almost a multiple of frequency: the collinearity caveat must fire."""
+    frame = simulate_customers(n, seed=seed)
+    jitter = np.random.default_rng(seed).normal(0.0, 0.5, n)
+    frame["MonetaryValue"] = np.round(np.abs(5 * frame["Frequency"] + 20 + jitter), 2)
+    return frame
+
+
+def influential_frame(n: int = 400, seed: int = 25) -> pd.DataFrame:
+    """One customer with an extreme order count and a value far off the line: Cook's D > 1."""
+    frame = simulate_customers(n, seed=seed)
+    frame.loc[0, ["Frequency", "CustomerValue"]] = [400, -20000.0]
+    return frame
+
+
+def no_at_risk_frame(n: int = 1500, seed: int = 26) -> pd.DataFrame:
+    frame = simulate_customers(n, seed=seed)
+    return frame[frame["Segment"] != "At Risk"].reset_index(drop=True)
+
+
+# Free-text IDs: spreadsheet formulas first, then HTML that must stay text.
+FORMULA_IDS = ('=HYPERLINK("http://evil.example","click")', "+1+1", "@SUM(A1:A9)", "-2+3")
+
+
+def hostile_id_frame(n: int = 400, seed: int = 7) -> pd.DataFrame:
+    frame = simulate_customers(n, seed=seed)
+    ids = [f"<img src=x onerror=alert({i})>" for i in range(n)]
+    ids[: len(FORMULA_IDS)] = FORMULA_IDS
+    frame["CustomerID"] = ids
+    return frame
+
+
+# --- case results: fitted once per session ----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def formula_ids() -> tuple[str, ...]:
+    """The spreadsheet formulas planted as IDs in :func:`hostile_results`."""
+    return FORMULA_IDS
+
+
+@pytest.fixture(scope="session")
+def hostile_results(tmp_path_factory) -> ModelResults:
+    return _fit_frame(hostile_id_frame(), tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="session")
+def classical_results(tmp_path_factory) -> ModelResults:
+    """Constant-variance noise and no Medium Value effect: classical SEs, and both p formats.
+
+    Breusch–Pagan should not reject here, and the zero Medium Value effect gives a
+    p-value that is not tiny, so ``p = 0.xxx`` and ``p < 0.001`` both appear.
+    """
+    r = _fit_frame(homoskedastic_frame(overrides={segment_term("Medium Value"): 0.0}),
+                   tmp_path_factory.mktemp("classical"))
+    if r.se_type != SE_CLASSICAL:
+        pytest.fail(f"the homoskedastic case should report classical SEs (BP p = {r.diagnostics.bp_p})")
+    return r
+
+
+@pytest.fixture(scope="session")
+def reversed_results(tmp_path_factory) -> ModelResults:
+    r = _fit_frame(reversed_frame(), tmp_path_factory.mktemp("reversed"))
+    if not r.coefficient("Frequency").ci_high < 0 or not r.coefficient(segment_term("High Value")).ci_high < 0:
+        pytest.fail("the reversed case should give a clearly negative Frequency and High Value effect")
+    return r
+
+
+@pytest.fixture(scope="session")
+def null_results(tmp_path_factory) -> ModelResults:
+    r = _fit_frame(null_frame(), tmp_path_factory.mktemp("null"))
+    for term in ("MonetaryValue", segment_term("High Value"), segment_term("Medium Value")):
+        row = r.coefficient(term)
+        if not row.ci_low < 0 < row.ci_high:
+            pytest.fail(f"the null case should leave {term}'s CI spanning zero, got {row.ci_low}..{row.ci_high}")
+    return r
+
+
+@pytest.fixture(scope="session")
+def unlabelled_results(tmp_path_factory) -> ModelResults:
+    """Labels carry no value beyond RFM: the nested F-test should not reject."""
+    r = _fit_frame(homoskedastic_frame(segment_effects=False), tmp_path_factory.mktemp("unlabelled"))
+    if r.nested.p < r.alpha:
+        pytest.fail(f"labels without effect should not be significant (p = {r.nested.p})")
+    return r
+
+
+@pytest.fixture(scope="session")
+def small_results(tmp_path_factory) -> ModelResults:
+    return _fit_frame(small_segment_frame(), tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="session")
+def collinear_results(tmp_path_factory) -> ModelResults:
+    return _fit_frame(collinear_frame(), tmp_path_factory.mktemp("collinear"))
+
+
+@pytest.fixture(scope="session")
+def influential_results(tmp_path_factory) -> ModelResults:
+    return _fit_frame(influential_frame(), tmp_path_factory.mktemp("influential"))
+
+
+@pytest.fixture(scope="session")
+def no_at_risk_results(tmp_path_factory) -> ModelResults:
+    return _fit_frame(no_at_risk_frame(), tmp_path_factory.mktemp("no_at_risk"))
+
+
+@pytest.fixture(scope="session")
+def at_risk_reference(tmp_path_factory) -> ModelResults:
+    """Reversed effects with At Risk as the reference segment."""
+    return _fit_frame(reversed_frame(n=1500, seed=27), tmp_path_factory.mktemp("at_risk_ref"), reference="At Risk")

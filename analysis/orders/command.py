@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..atomic import atomic_output
+from ..io.atomic import atomic_output
 from .pipeline import RFMRun, derive_customers
 from .roles import parse_column_roles
 from .transform import MONEY_COLUMNS, OUTPUT_COLUMNS

@@ -174,11 +174,15 @@ def _distinct_typed(source: OrderSource, roles: ColumnRoles, date_format: str) -
 
 
 def _run_audit(typed: ibis.Table, roles: ColumnRoles, source: OrderSource) -> LogAudit:
+    """Count the lines; an engine failure during that scan becomes an :class:`OrderLogError`.
+
+    Unlike :func:`_materialise`, there is no fast route to fall back from here, so a
+    failure is always reported (as the source's own failure, naming it).
+    """
     try:
         return audit_lines(typed, roles)
     except Exception as error:
-        if report_errors:
-            _raise_if_unreadable(error, source)
+        _raise_if_unreadable(error, source)
         raise
 
 

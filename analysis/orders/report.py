@@ -16,23 +16,25 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .._figure_style import house_style, new_figure, segment_color, style_axes
-from .._table_style import build_table
-from ..formatting import integer, number, percent, usd
+from ..report._figure_style import house_style, new_figure, segment_color, style_axes
+from ..report._table_style import build_table
+from ..report.formatting import integer, number, percent, usd
 from .summary import ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV, SegmentationSummary
 
 
 NEUTRAL = "#767676"
 
 
-def _when_configured(render):
-    """Render only when there is a summary; ``None`` in, nothing out."""
-    @functools.wraps(render)
-    def wrapper(summary, *args, **kwargs):
-        if summary is None:
-            return "" if render.__annotations__.get("return") == "str" else None
-        return render(summary, *args, **kwargs)
-    return wrapper
+def _when_configured(empty):
+    """Render only when there is a summary; without one, return ``empty`` (``""`` for text, else ``None``)."""
+    def decorate(render):
+        @functools.wraps(render)
+        def wrapper(summary, *args, **kwargs):
+            if summary is None:
+                return empty
+            return render(summary, *args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def introduction(summary: SegmentationSummary | None) -> str:
@@ -44,7 +46,7 @@ def introduction(summary: SegmentationSummary | None) -> str:
     return text + (f"\nNotes on this run:\n\n{notes}\n" if notes else "")
 
 
-@_when_configured
+@_when_configured(empty="")
 def section(summary: SegmentationSummary, title: str, anchor: str, text: str = "") -> str:
     """A section heading (and its lead paragraph), only when the chapter has content."""
     return f"## {title} {{#{anchor}}}\n\n{text}\n"
@@ -66,7 +68,7 @@ def not_configured_note() -> str:
     )
 
 
-@_when_configured
+@_when_configured(empty="")
 def headline(summary: SegmentationSummary) -> str:
     """The Pareto sentence: "x% of revenue comes from y% of customers"."""
     high = summary.high_value
@@ -78,7 +80,7 @@ def headline(summary: SegmentationSummary) -> str:
     )
 
 
-@_when_configured
+@_when_configured(empty="")
 def scope(summary: SegmentationSummary) -> str:
     """One sentence on what was analysed, naming the snapshot (lines read and file hash)."""
     snapshot = f", SHA-256 `{summary.snapshot_sha256[:12]}`" if summary.snapshot_sha256 else ""
@@ -90,13 +92,13 @@ def scope(summary: SegmentationSummary) -> str:
     )
 
 
-@_when_configured
+@_when_configured(empty="")
 def notes_markdown(summary: SegmentationSummary) -> str:
     """The run's caveats as a Markdown list (empty string when there are none)."""
     return "\n".join(f"- {note[0].upper()}{note[1:]}." for note in summary.notes)
 
 
-@_when_configured
+@_when_configured(empty=None)
 def size_table(summary: SegmentationSummary) -> GT:
     """Segment sizes and revenue shares, one row per named segment, with a total row."""
     s = summary.segments
@@ -118,7 +120,7 @@ def size_table(summary: SegmentationSummary) -> GT:
     )
 
 
-@_when_configured
+@_when_configured(empty=None)
 def profile_table(summary: SegmentationSummary) -> GT:
     """What a typical customer of each segment looks like."""
     s = summary.segments
@@ -140,7 +142,7 @@ def profile_table(summary: SegmentationSummary) -> GT:
     )
 
 
-@_when_configured
+@_when_configured(empty=None)
 def action_table(summary: SegmentationSummary) -> GT:
     """One recommended action per segment, next to what is at stake."""
     s = summary.segments
@@ -158,7 +160,7 @@ def action_table(summary: SegmentationSummary) -> GT:
     )
 
 
-@_when_configured
+@_when_configured(empty=None)
 def cleaning_table(summary: SegmentationSummary) -> GT:
     """Lines removed by each cleaning rule, and lines kept."""
     c = summary.cleaning
@@ -176,7 +178,7 @@ def cleaning_table(summary: SegmentationSummary) -> GT:
     )
 
 
-@_when_configured
+@_when_configured(empty=None)
 def share_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Share of customers next to share of revenue, per segment."""
     s = summary.segments.iloc[::-1]
@@ -197,7 +199,7 @@ def share_figure(summary: SegmentationSummary, ax=None) -> Figure:
     return figure
 
 
-@_when_configured
+@_when_configured(empty=None)
 def monthly_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Monthly revenue, active customers and the new-customer ratio, stacked."""
     m = summary.monthly

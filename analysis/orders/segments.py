@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import ibis
 
+from ..data.schema import CANONICAL_SEGMENTS
+
 # (segment, R scores, F scores); first match wins, and the cells do not overlap anyway.
 RF_MAP: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = (
     ("Champions", (5,), (4, 5)),
@@ -60,7 +62,8 @@ CRM_LABEL_OF_SEGMENT = {
     "About to Sleep": "Low Value",
     "Hibernating": "Low Value",
 }
-CRM_LABELS = ("High Value", "Medium Value", "Low Value", "At Risk")
+# The CRM labels are the customer-table contract's own (one definition, in analysis.data.schema).
+CRM_LABELS = CANONICAL_SEGMENTS
 
 # One action per segment, in the spirit of the seed reports' recommendations.
 ACTIONS = {

@@ -123,3 +123,33 @@ def test_roles_reject_mixed_revenue_styles():
     with pytest.raises(OrderLogError, match="unknown role 'client'"):
         parse_column_roles(["client=id"])
     assert ColumnRoles().mapped()["customer"] == "CustomerID"
+
+
+def test_a_scan_that_fails_during_the_audit_is_an_order_log_error_naming_the_source(tmp_path, order_log):
+    """The audit is the first full scan of the lines; an engine failure there must be reported, not crash.
+
+    The failure is real: the audited table is a DuckDB view whose line counts raise
+    when read (DuckDB's ``error()``), as a corrupt page would. Before the fix this
+    raised NameError (``report_errors`` was undefined in ``_run_audit``).
+    """
+    from analysis.errors import OrderLogError
+    from analysis.orders.clean import _COPIES, detect_date_format
+    from analysis.orders.pipeline import _distinct_typed, _materialise, _run_audit
+    from analysis.orders.read import open_order_log
+    from analysis.orders.roles import resolve_roles
+
+    frame = pd.read_csv(order_log, dtype=str, keep_default_na=False)
+    frame.to_parquet(tmp_path / "orders.parquet", index=False)
+    source = open_order_log(tmp_path / "orders.parquet")
+    roles = resolve_roles(ColumnRoles(), source.table.columns, source.description)
+    date_format = detect_date_format(source.table, roles.date)
+    typed = _materialise(_distinct_typed(source, roles, date_format), source)
+    backend = typed._find_backend()
+    backend.raw_sql(f'CREATE TEMP VIEW broken_lines AS SELECT * REPLACE ('
+                    f'CASE WHEN "{_COPIES}" >= 1 THEN error(\'page checksum mismatch\')::BIGINT '
+                    f'ELSE "{_COPIES}" END AS "{_COPIES}") FROM {typed.get_name()}')
+    with pytest.raises(OrderLogError) as raised:
+        _run_audit(backend.table("broken_lines"), roles, source)
+    message = str(raised.value)
+    assert message.startswith("orders.parquet (Parquet): cannot be read (")
+    assert "page checksum mismatch" in message

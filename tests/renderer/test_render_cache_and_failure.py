@@ -123,7 +123,7 @@ def test_cli_reports_invalid_data_before_rendering(tmp_path):
 
 def test_engine_choice_follows_path_and_rejects_unknown_names(tmp_path, monkeypatch):
     from analysis.errors import AnalysisError
-    from analysis.site import ReportBuildError, choose_engine
+    from analysis.io.site import ReportBuildError, choose_engine
 
     assert issubclass(ReportBuildError, AnalysisError)
     assert choose_engine("builtin") == "builtin"

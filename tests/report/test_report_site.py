@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.simulate import simulate_customers
+from analysis.data.simulate import simulate_customers
 
 CHAPTERS = ("index", "chapters/data", "chapters/model", "chapters/segments", "chapters/diagnostics",
             "chapters/targeting", "chapters/segmentation", "chapters/methods")

@@ -1,0 +1,131 @@
+"""The site's downloadable files, written together or not at all.
+
+``write_downloads`` writes ``coefficients.csv``, ``model.json`` and
+``customer_scores.csv``. Every text cell that a spreadsheet would read as a
+formula is neutralised (OWASP "CSV injection"); numeric columns are written as
+plain numbers, so a negative residual stays the number ``-12.5``.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_output
+from ..errors import AnalysisError
+from .export import write_model_json
+from ..model.results import PREDICTOR_UNITS, ModelResults, segment_level_of
+from ..model.targeting import Targeting
+
+COEFFICIENTS_FILE = "coefficients.csv"
+MODEL_FILE = "model.json"
+CUSTOMER_SCORES_FILE = "customer_scores.csv"
+DOWNLOAD_FILES = (COEFFICIENTS_FILE, MODEL_FILE, CUSTOMER_SCORES_FILE)
+
+# A cell starting with one of these is executed as a formula by Excel, LibreOffice or
+# Google Sheets; tab and carriage return are OWASP's additions for some importers.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CUSTOMER_SCORE_COLUMNS = ("CustomerID", "Segment", "fitted", "rfm_prediction", "residual",
+                          "misaligned", "misalignment")
+
+
+def neutralise_formula(cell: object) -> object:
+    """Prefix a text cell a spreadsheet would run as a formula with ``'``; leave anything else alone.
+
+    >>> neutralise_formula('=HYPERLINK("http://x")')
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_formula(-12.5)
+    -12.5
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
+
+
+def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every non-numeric, non-boolean column neutralised cell by cell."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        safe[column] = values.map(neutralise_formula)
+    return safe
+
+
+def coefficients_frame(results: ModelResults) -> pd.DataFrame:
+    """Every coefficient with the inference the report uses, plus both standard errors for audit."""
+    reported = results.reported.reset_index(drop=True)
+    classical = results.coefficients.set_index("term")
+    frame = reported[["term"]].copy()
+    frame["unit"] = [PREDICTOR_UNITS.get(term, "USD vs reference" if segment_level_of(term) else "USD")
+                     for term in frame["term"]]
+    for column in ("estimate", "std_error", "ci_low", "ci_high", "t", "p"):
+        frame[column] = reported[column].to_numpy()
+    frame["se_type"] = results.se_type
+    frame["reference"] = results.reference
+    frame["std_error_classical"] = classical.loc[frame["term"], "std_error"].to_numpy()
+    frame["std_error_hc3"] = classical.loc[frame["term"], "std_error_hc3"].to_numpy()
+    return frame
+
+
+def customer_scores_frame(results: ModelResults) -> pd.DataFrame:
+    """One row per customer: ID, segment, fitted value, RFM-only prediction, residual, misalignment."""
+    missing = [column for column in CUSTOMER_SCORE_COLUMNS if column not in results.customers.columns]
+    if missing:
+        raise AnalysisError(
+            f"the results' customer frame lacks {', '.join(missing)}; refit with analysis.model.fit_model "
+            "(a results cache from an older code version may need deleting)")
+    return results.customers[list(CUSTOMER_SCORE_COLUMNS)].copy()
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    neutralise_text_columns(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path]:
+    """Write all three downloads into ``folder``; on any failure no existing file changes.
+
+    Each file is first written to a temporary name beside its target; only when all
+    three are complete are they renamed into place, ``model.json`` last, so a
+    ``model.json`` that matches the results (what :mod:`analysis.report` checks)
+    always means the CSVs beside it match too.
+
+    Returns
+    -------
+    dict
+        File name to written path.
+    """
+    folder = Path(folder)
+    # ExitStack renames in reverse order of entry: entering model.json first renames it last.
+    targets = {name: folder / name for name in (MODEL_FILE, COEFFICIENTS_FILE, CUSTOMER_SCORES_FILE)}
+    with contextlib.ExitStack() as stack:
+        temporary = {name: stack.enter_context(atomic_output(path)) for name, path in targets.items()}
+        _write_csv(coefficients_frame(results), temporary[COEFFICIENTS_FILE])
+        write_model_json(results, temporary[MODEL_FILE])
+        _write_csv(customer_scores_frame(results), temporary[CUSTOMER_SCORES_FILE])
+    return targets
+
+
+def downloads_current(results: ModelResults, folder: Path) -> bool:
+    """Whether ``folder`` already holds the downloads of exactly these results (same data, code, reference)."""
+    try:
+        published = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (published.get("data_sha256") == results.data.sha256
+            and published.get("code_version") == results.code_version
+            and published.get("reference") == results.reference)
+
+
+def write_target_lists(targeting: Targeting, folder: str | Path) -> dict[str, Path]:
+    """One CSV per campaign list, safe to open in a spreadsheet."""
+    written = {}
+    for target in targeting.lists:
+        path = Path(folder) / f"{target.key}_list.csv"
+        with atomic_output(path) as temporary:
+            neutralise_text_columns(target.members).to_csv(temporary, index=False, float_format="%.2f")
+        written[target.key] = path
+    return written

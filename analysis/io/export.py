@@ -1,0 +1,60 @@
+"""The JSON contract of ``python -m analysis fit --json`` and the site's ``model.json``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .atomic import atomic_output
+from ..data import PREDICTORS
+from ..model.results import ModelResults
+
+CONTRACT_COEFFICIENT_FIELDS = ("term", "estimate", "std_error", "t", "p", "ci_low", "ci_high", "std_error_hc3")
+REPORTED_COEFFICIENT_FIELDS = ("term", "estimate", "std_error", "t", "p", "ci_low", "ci_high")
+
+
+def model_contract(results: ModelResults) -> dict:
+    """Plain numbers only, named as the data contract names them."""
+    coefficients = [
+        {field: (row[field] if field == "term" else float(row[field])) for field in CONTRACT_COEFFICIENT_FIELDS}
+        for row in results.coefficients.to_dict("records")
+    ]
+    vif_terms = [*PREDICTORS, "Segment"]
+    return {
+        "n": results.n,
+        "reference": results.reference,
+        "coefficients": coefficients,
+        "r_squared": results.full.r_squared,
+        "adj_r_squared": results.full.adj_r_squared,
+        "sigma": results.full.sigma,
+        "f": results.full.f,
+        "f_p": results.full.f_p,
+        "aic": results.full.aic,
+        "bic": results.full.bic,
+        "rfm_only_r_squared": results.rfm_only.r_squared,
+        "segment_f": results.nested.f,
+        "segment_f_p": results.nested.p,
+        "vif": {term: results.diagnostics.vif[term] for term in vif_terms if term in results.diagnostics.vif},
+        "bp_stat": results.diagnostics.bp_stat,
+        "bp_p": results.diagnostics.bp_p,
+        # Beyond the contract: what "what changed" compares between refreshes.
+        "se_type": results.se_type,
+        "segment_counts": results.segment_counts,
+        "misaligned_count": results.misaligned_count(),
+        "misaligned_by_segment": {level: results.misaligned_count(level) for level in results.levels},
+        "data_sha256": results.data.sha256,
+        "code_version": results.code_version,
+        # The inference the report printed (HC3 or classical, per se_type), so the next
+        # build's "what changed" compares against exactly what readers saw.
+        "alpha": results.alpha,
+        "reported_coefficients": [
+            {field: (row[field] if field == "term" else float(row[field])) for field in REPORTED_COEFFICIENT_FIELDS}
+            for row in results.reported.to_dict("records")
+        ],
+    }
+
+
+def write_model_json(results: ModelResults, out: str | Path) -> Path:
+    out = Path(out)
+    with atomic_output(out) as temporary:
+        temporary.write_text(json.dumps(model_contract(results), indent=2) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,168 @@
+"""``python -m analysis render``: validate the data, then build the site and the executive PDF.
+
+Thin glue between the CLI and a renderer: Quarto when asked for (or, with
+``auto``, when it is on PATH), else the project's own Quarto-free ``renderer``.
+Either way the site is built in a staging folder and swapped in only on
+success, so a failed refresh leaves the last good site untouched.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import config
+from ..data import file_sha256
+from ..errors import AnalysisError
+from .previous_model import PREVIOUS_MODEL_ENV_VAR
+
+# Benchmarks and tests point the execution cache elsewhere so a cold build is really cold.
+RENDER_CACHE_ENV_VAR = "REPORT_RENDER_CACHE"
+ENGINES = ("auto", "quarto", "builtin")
+
+
+class ReportBuildError(AnalysisError):
+    """The report could not be built: a chapter failed, or the renderer is unavailable."""
+
+
+@contextmanager
+def _previous_model(previous: Path | None, out_dir: Path):
+    """The last published ``model.json`` as a stable file path (or None), for 'what changed'.
+
+    The published copy lives inside the folder about to be replaced, so it is
+    copied aside for the duration of the build.
+    """
+    if previous is not None:
+        previous = Path(previous).expanduser().resolve()
+        if not previous.is_file():
+            raise ReportBuildError(f"--previous {previous}: no such file; pass the model.json of an earlier build")
+        yield previous
+        return
+    published = out_dir / "downloads" / "model.json"
+    if not published.is_file():
+        yield None
+        return
+    from renderer import scratch_folder
+
+    with scratch_folder("previous-model") as folder:
+        copy = folder / "model.json"
+        shutil.copyfile(published, copy)
+        yield copy
+
+
+def render_cache_dir() -> Path:
+    """Where executed chapters are cached: ``$REPORT_RENDER_CACHE``, else ``.cache/render``."""
+    override = os.environ.get(RENDER_CACHE_ENV_VAR)
+    return Path(override).expanduser().resolve() if override else config.CACHE_DIR / "render"
+
+
+def _order_log_fingerprint() -> str:
+    """The Segmentation chapter's inputs: a refreshed order log must re-execute it too."""
+    from ..orders.summary import ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV
+
+    location = os.environ.get(ORDER_LOG_ENV, "").strip()
+    if not location:
+        return "no-order-log"
+    path = Path(location) if Path(location).is_absolute() else config.ROOT / location
+    content = file_sha256(path) if path.is_file() else location  # a warehouse URL: its name only
+    return "|".join([content, os.environ.get(ORDER_LOG_AS_OF_ENV, ""), os.environ.get(ORDER_LOG_COLUMNS_ENV, "")])
+
+
+def choose_engine(engine: str) -> str:
+    """``quarto`` or ``builtin``; ``auto`` picks Quarto only when it is installed."""
+    if engine not in ENGINES:
+        raise ReportBuildError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "quarto" if shutil.which("quarto") else "builtin"
+    if engine == "quarto" and not shutil.which("quarto"):
+        raise ReportBuildError("--engine quarto: 'quarto' is not on PATH; install Quarto or use --engine builtin")
+    return engine
+
+
+def _kernel_env(data_path: Path, previous: Path | None) -> dict:
+    """Environment for the chapters: which data, which previous model, and where ``analysis`` is."""
+    python_path = os.pathsep.join(p for p in (str(config.ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {
+        config.DATA_ENV_VAR: str(data_path),
+        PREVIOUS_MODEL_ENV_VAR: str(previous) if previous is not None else None,  # None unsets
+        "PYTHONPATH": python_path,
+    }
+
+
+def _render_with_quarto(out_dir: Path, env: dict) -> None:
+    from renderer import staged_output
+
+    full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    with staged_output(out_dir, protect=(config.ROOT,)) as staging:
+        completed = subprocess.run(["quarto", "render", str(config.ROOT), "--output-dir", str(staging)],
+                                   cwd=config.ROOT, env=full_env)
+        if completed.returncode != 0:
+            raise ReportBuildError(f"quarto render failed (exit status {completed.returncode}); "
+                                   f"the previous site in {out_dir} is unchanged")
+
+
+def render_report(data: Path | None = None, out: Path | None = None, engine: str = "auto",
+                  previous: Path | None = None) -> int:
+    """Validate the customer table, then render the website and executive PDF.
+
+    Parameters
+    ----------
+    data : Path, optional
+        Customer table; default ``$CUSTOMER_DATA``, else ``data/customers.csv``.
+    out : Path, optional
+        Output folder; default ``_site``.
+    engine : {"auto", "quarto", "builtin"}
+    previous : Path, optional
+        ``model.json`` of the last published build; default: the one in ``out``.
+
+    Returns
+    -------
+    int
+        0 on success (the CLI's exit status).
+
+    Raises
+    ------
+    DataValidationError
+        The data break the contract; nothing is rendered.
+    ReportBuildError
+        A chapter failed (the message names the document, the chunk and the
+        traceback) or the engine is unavailable. The previous site is unchanged.
+    """
+    from ..data import load_customers
+    from .provenance import code_version
+
+    data_path = config.data_path(data)
+    table = load_customers(data_path)  # validation first: invalid data stops before any rendering
+    print(table.summary_line(), file=sys.stderr, flush=True)
+    out_dir = Path(out).expanduser().resolve() if out is not None else config.SITE_DIR
+    chosen = choose_engine(engine)
+    from renderer import RenderError, check_output_folder
+
+    try:  # before any work: a folder that is not a site of ours is never replaced
+        check_output_folder(out_dir, protect=(config.ROOT,))
+    except RenderError as error:
+        raise ReportBuildError(str(error)) from None
+    with _previous_model(previous, out_dir) as previous_path:
+        env = _kernel_env(table.path, previous_path)
+        if chosen == "quarto":
+            try:
+                _render_with_quarto(out_dir, env)
+            except RenderError as error:
+                raise ReportBuildError(str(error)) from None
+            return 0
+        from renderer import render_project
+
+        # The results depend on the code, the data and the model being compared against.
+        fingerprint = "|".join([code_version(), table.sha256,
+                                file_sha256(previous_path) if previous_path is not None else "no-previous",
+                                _order_log_fingerprint()])
+        try:
+            render_project(config.ROOT, out_dir, env=env, fingerprint=fingerprint,
+                           cache_dir=render_cache_dir())
+        except RenderError as error:
+            raise ReportBuildError(f"report not built; the previous site in {out_dir} is unchanged.\n{error}") \
+                from None
+    return 0

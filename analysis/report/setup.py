@@ -1,0 +1,58 @@
+"""The one call every chapter's hidden setup chunk makes: ``b = report.setup()``.
+
+It fits (or reuses the cached fit for) the configured data, builds the campaign
+lists and the comparison with the previous build once, and makes sure the
+downloads beside the site describe these exact results, so a page and its
+downloads can never come from different data. Chapters then call render
+functions only: ``tables.coefficients(b.results)``, ``briefing.actions_markdown(b.targeting)``,
+``changes.what_changed(b.changes)``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import config
+from ..io.downloads import downloads_current, write_downloads, write_target_lists
+from ..io.previous_model import read_previous_model
+from ..model.cache import load_results
+from ..model.changes import Comparison, compare_with_previous
+from ..model.results import ModelResults
+from ..model.targeting import Targeting, build_targeting
+
+DOWNLOADS_DIR = config.ROOT / "downloads"
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """Everything a chapter renders: the fitted model, the campaign lists, what changed."""
+
+    results: ModelResults
+    targeting: Targeting
+    changes: Comparison
+
+
+def setup(data: str | Path | None = None, downloads: Path = DOWNLOADS_DIR,
+          previous: str | os.PathLike | None = None) -> ReportBundle:
+    """The bundle for the configured data, with downloads in place for exactly these results.
+
+    Parameters
+    ----------
+    data : path, optional
+        The customer table; else ``$CUSTOMER_DATA``, else ``data/customers.csv``.
+    downloads : Path
+        Where the downloads are written.
+    previous : path, optional
+        The previous build's ``model.json``; default ``$REPORT_PREVIOUS_MODEL``.
+    """
+    pd.set_option("display.width", 120)
+    results = load_results(data)
+    targeting = build_targeting(results)
+    if not downloads_current(results, downloads):
+        write_target_lists(targeting, downloads)
+        write_downloads(results, downloads)  # model.json last: it marks the set as complete
+    return ReportBundle(results=results, targeting=targeting,
+                        changes=compare_with_previous(results, read_previous_model(previous)))

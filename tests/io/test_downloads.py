@@ -1,0 +1,82 @@
+"""The downloadable files: contents, formula neutralisation, all-or-nothing writes."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.io.downloads import (CUSTOMER_SCORE_COLUMNS, DOWNLOAD_FILES, neutralise_formula,
+                                write_downloads)
+from analysis.errors import AnalysisError
+from analysis.io.export import model_contract
+
+
+@pytest.fixture(scope="module")
+def hostile(hostile_results):
+    return hostile_results
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x","y")'])
+def test_text_that_a_spreadsheet_would_run_is_quoted(cell):
+    assert neutralise_formula(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["C0001", "High Value", "", "a=b", -12.5, 3, True, None])
+def test_everything_else_is_left_alone(cell):
+    assert neutralise_formula(cell) is cell
+
+
+def test_downloads_write_all_three_files(results, tmp_path):
+    written = write_downloads(results, tmp_path / "downloads")
+    assert sorted(written) == sorted(DOWNLOAD_FILES)
+    assert sorted(p.name for p in (tmp_path / "downloads").iterdir()) == sorted(DOWNLOAD_FILES)
+
+
+def test_model_json_is_the_core_contract(results, tmp_path):
+    write_downloads(results, tmp_path)
+    on_disk = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
+    assert on_disk == json.loads(json.dumps(model_contract(results)))
+    assert on_disk["n"] == results.n and on_disk["reference"] == results.reference
+
+
+def test_coefficients_csv_carries_the_reported_inference_as_numbers(results, tmp_path):
+    write_downloads(results, tmp_path)
+    frame = pd.read_csv(tmp_path / "coefficients.csv")
+    assert frame["term"].to_list() == results.coefficients["term"].to_list()
+    for column in ("estimate", "std_error", "ci_low", "ci_high", "t", "p", "std_error_hc3"):
+        assert pd.api.types.is_float_dtype(frame[column]), column
+        np.testing.assert_allclose(frame[column], results.reported[column].to_numpy(dtype=float)
+                                   if column in results.reported else results.coefficients[column], rtol=1e-12)
+    assert set(frame["se_type"]) == {results.se_type}
+    assert (frame["estimate"] < 0).any(), "a negative estimate must come back as a negative number"
+
+
+def test_customer_scores_quote_formulas_and_keep_numbers_numeric(hostile, formula_ids, tmp_path):
+    write_downloads(hostile, tmp_path)
+    scores = pd.read_csv(tmp_path / "customer_scores.csv", keep_default_na=False)
+    assert tuple(scores.columns) == CUSTOMER_SCORE_COLUMNS
+    ids = scores["CustomerID"].to_list()
+    for formula in formula_ids:
+        assert "'" + formula in ids and formula not in ids
+    assert not any(str(cell).startswith(("=", "+", "-", "@")) for column in ("CustomerID", "Segment", "misalignment")
+                   for cell in scores[column])
+    for column in ("fitted", "rfm_prediction", "residual"):
+        assert pd.api.types.is_float_dtype(scores[column]), column
+        np.testing.assert_allclose(scores[column], hostile.customers[column], rtol=1e-12, atol=1e-9)
+    assert (scores["residual"] < 0).sum() == (hostile.customers["residual"] < 0).sum() > 0
+    assert scores["misaligned"].sum() == hostile.misaligned_count()
+
+
+def test_a_failed_write_leaves_the_existing_downloads_untouched(results, hostile, tmp_path):
+    folder = tmp_path / "downloads"
+    write_downloads(hostile, folder)  # another model, so any file rewritten from `results` would differ
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    broken = dataclasses.replace(results, customers=results.customers.drop(columns=["rfm_prediction"]))
+    # customer_scores.csv is written last, so the other two were complete when this fails.
+    with pytest.raises(AnalysisError, match="rfm_prediction"):
+        write_downloads(broken, folder)
+    after = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert after == before, "no file may change and no temporary file may remain"
