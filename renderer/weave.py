@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .execute import ExecutedDocument, strip_ansi
+from .images import compress_png
 from .qmd import Chunk, Document, Markdown, replace_inline_expressions
 
 # Display priority per format, most preferred first (Quarto's order for each).
@@ -42,6 +43,14 @@ def _attr_escape(value: str) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _display_size(output: dict, mime: str) -> str:
+    """``{width=.. height=..}`` from the output's metadata: a retina PNG is shown at half its
+    pixel size, as Quarto does (it reads the same size from the PNG's dpi)."""
+    size = (output.get("metadata") or {}).get(mime) or {}
+    parts = [f'{key}="{int(size[key])}"' for key in ("width", "height") if size.get(key)]
+    return "{" + " ".join(parts) + "}" if parts else ""
+
+
 class _Weaver:
     def __init__(self, target: str, figure_dir: Path, figure_prefix: str, stem: str):
         self.target = target
@@ -57,7 +66,8 @@ class _Weaver:
         if mime == "image/svg+xml":
             path.write_text(data if isinstance(data, str) else "".join(data), encoding="utf-8")
         else:
-            path.write_bytes(base64.b64decode(data if isinstance(data, str) else "".join(data)))
+            raw = base64.b64decode(data if isinstance(data, str) else "".join(data))
+            path.write_bytes(compress_png(raw) if mime == "image/png" else raw)
         return f"{self.figure_prefix}/{filename}"
 
     def _display(self, output: dict, options: dict, name: str) -> tuple[str, str]:
@@ -72,7 +82,7 @@ class _Weaver:
             if mime in _IMAGE_EXT:
                 src = self._write_image(mime, value, name)
                 alt = str(options.get("fig-alt") or "").replace("[", "\\[").replace("]", "\\]")
-                attr = '{width="100%"}' if self.target == "typst" else ""
+                attr = '{width="100%"}' if self.target == "typst" else _display_size(output, mime)
                 # The escaped space keeps Pandoc from making its own figure: captions
                 # and numbers are added by renderer.crossref, as Quarto's filters do.
                 return f"![{alt}]({src}){attr}\\ \n", "image"
