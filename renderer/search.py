@@ -20,6 +20,9 @@ from .config import NavItem
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Inside <main>, these never hold searchable text (Quarto removes the title block, scripts, styles).
 _SKIPPED = {"script", "style", "nav", "button"}
+# Tags that end a line of text: without a break, "a</p><p>b" would index as "ab".
+_BLOCKS = {"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "br", "pre",
+           "figure", "figcaption", "table", "caption", "ul", "ol", "dt", "dd", "blockquote", "math"}
 
 
 class _PageText(HTMLParser):
@@ -37,6 +40,8 @@ class _PageText(HTMLParser):
         return [role for _tag, role in self.stack]
 
     def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self.handle_data("\n")
         if tag in _VOID:
             return
         attributes = dict(attrs)
@@ -57,6 +62,8 @@ class _PageText(HTMLParser):
         self.stack.append((tag, role))
 
     def handle_endtag(self, tag):
+        if tag in _BLOCKS:
+            self.handle_data("\n")
         # Pop to the matching tag; Pandoc's HTML is well formed, this only guards stray closers.
         for index in range(len(self.stack) - 1, -1, -1):
             if self.stack[index][0] == tag:
