@@ -135,6 +135,7 @@ title: Parity
 #| echo: false
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy
 
 class Bold:
     def _repr_markdown_(self):
@@ -144,6 +145,7 @@ path = "`customers.csv` *star* [link](x)"
 ```
 
 A string: `{python} path`. A number: `{python} 1.5`. Markdown: `{python} Bold()`.
+NumPy: `{python} numpy.float64(2.5)`.
 
 ```{python}
 #| label: fig-retina
@@ -183,6 +185,8 @@ def test_inline_strings_show_literally_as_under_quarto(parity_site):
     assert "<code>" not in text and "<em>" not in text and "<a " not in text
     assert "A number: 1.5." in text
     assert "Markdown: <strong>bold</strong>." in text  # a markdown display is still markdown
+    # Quarto inserts the repr, so a NumPy scalar shows as one; chapters must pass plain floats.
+    assert "NumPy: np.float64(2.5)." in html
 
 
 def _img(html: str, label: str) -> tuple:
