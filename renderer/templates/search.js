@@ -32,10 +32,22 @@
   }
 
   function snippet(text, query) {
+    // About 160 characters around the first exact match, with the match marked.
     var plain = decode(text).replace(/\s+/g, " ");
     var at = plain.toLowerCase().indexOf(query.toLowerCase());
     var start = Math.max(0, at < 0 ? 0 : at - 60);
-    return (start > 0 ? "…" : "") + plain.slice(start, start + 160) + (plain.length > start + 160 ? "…" : "");
+    var end = Math.min(plain.length, start + 160);
+    var out = document.createDocumentFragment();
+    var before = (start > 0 ? "…" : "") + plain.slice(start, at < 0 ? end : at);
+    out.appendChild(document.createTextNode(before));
+    if (at >= 0) {
+      var mark = document.createElement("mark");
+      mark.textContent = plain.slice(at, at + query.length);
+      out.appendChild(mark);
+      out.appendChild(document.createTextNode(plain.slice(at + query.length, Math.max(end, at + query.length))));
+    }
+    if (end < plain.length) { out.appendChild(document.createTextNode("…")); }
+    return out;
   }
 
   function show(results, query) {
@@ -58,7 +70,7 @@
       title.textContent = doc.section ? doc.title + " › " + doc.section : doc.title;
       var text = document.createElement("span");
       text.className = "search-result-text";
-      text.textContent = snippet(doc.text, query);
+      text.appendChild(snippet(doc.text, query));
       a.appendChild(title);
       a.appendChild(text);
       li.appendChild(a);
