@@ -102,6 +102,19 @@
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { input.value = ""; show([], ""); input.blur(); }
+    if (event.key === "ArrowDown") {
+      var first = list.querySelector("a.search-result");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+  // Arrow keys move through the results; Escape goes back to the box.
+  list.addEventListener("keydown", function (event) {
+    var links = Array.prototype.slice.call(list.querySelectorAll("a.search-result"));
+    var at = links.indexOf(document.activeElement);
+    if (at < 0) { return; }
+    if (event.key === "ArrowDown" && at < links.length - 1) { event.preventDefault(); links[at + 1].focus(); }
+    if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
+    if (event.key === "Escape") { event.preventDefault(); input.focus(); }
   });
   document.addEventListener("click", function (event) {
     if (!form.contains(event.target)) { list.hidden = true; }
