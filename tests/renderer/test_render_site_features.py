@@ -142,3 +142,23 @@ def test_callouts_are_boxes(browser, served):
     for callout in callouts:
         assert callout["rule"] >= 4, callout
         assert callout["header"] not in ("rgba(0, 0, 0, 0)", "transparent"), callout
+
+
+KEYS = """(() => {
+  const input = document.querySelector('.navbar-search input[type=search]');
+  const key = (target, name) => target.dispatchEvent(new KeyboardEvent('keydown', {key: name, bubbles: true}));
+  const links = Array.from(document.querySelectorAll('.search-results a.search-result'));
+  key(input, 'ArrowDown');
+  const first = document.activeElement === links[0];
+  key(document.activeElement, 'ArrowDown');
+  const second = links.length < 2 || document.activeElement === links[1];
+  key(document.activeElement, 'Escape');
+  return {results: links.length, first, second, back: document.activeElement === input};
+})()"""
+
+
+def test_arrow_keys_walk_the_results(browser, served):
+    visit = browser.visit(f"{served['report']}/index.html", 1280, 900, None,
+                          {"search": SEARCH % '"retention"', "keys": KEYS})
+    keys = visit.checks["keys"]
+    assert keys["results"] >= 2 and keys["first"] and keys["second"] and keys["back"], keys
