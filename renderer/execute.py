@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .errors import ChunkError
+from .images import compress_outputs
 from .kernel_setup import KERNEL_SETUP, figure_call, figure_settings
 from .qmd import Chunk, Document, Markdown
 
@@ -146,7 +147,8 @@ def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
         kernel.run("_qr_warn_ctx = _qr_warnings.catch_warnings(); _qr_warn_ctx.__enter__(); "
                    "_qr_warnings.simplefilter('ignore')")
     try:
-        result = kernel.run(chunk.code, allow_error=bool(options["error"]))
+        # PNGs are compressed here, once, so cached results (and every rebuild) reuse them.
+        result = compress_outputs(kernel.run(chunk.code, allow_error=bool(options["error"])))
     except CellExecutionError as error:
         raise ChunkError(display_name, chunk.describe(), _traceback(error)) from None
     finally:

@@ -17,6 +17,7 @@ The dpi is kept: Quarto reads it to tell a retina PNG.
 """
 from __future__ import annotations
 
+import base64
 import io
 
 PALETTE_COLOURS = 256
@@ -39,3 +40,18 @@ def compress_png(data: bytes) -> bytes:
         image.save(out, format="PNG", optimize=True, **({"dpi": dpi} if dpi else {}))
     smaller = out.getvalue()
     return smaller if len(smaller) < len(data) else data
+
+
+def compress_outputs(outputs: list) -> list:
+    """Notebook outputs with every ``image/png`` payload run through :func:`compress_png`.
+
+    Done when a chunk runs, so the execution cache holds the small PNGs and a cached
+    rebuild spends no time on them (about 0.15 s per figure).
+    """
+    for output in outputs:
+        data = output.get("data") or {}
+        if "image/png" in data:
+            raw = data["image/png"]
+            png = base64.b64decode(raw if isinstance(raw, str) else "".join(raw))
+            data["image/png"] = base64.b64encode(compress_png(png)).decode("ascii")
+    return outputs

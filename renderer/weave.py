@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .execute import ExecutedDocument, strip_ansi
-from .images import compress_png
 from .qmd import Chunk, Document, Markdown, replace_inline_expressions
 
 # Display priority per format, most preferred first (Quarto's order for each).
@@ -66,8 +65,7 @@ class _Weaver:
         if mime == "image/svg+xml":
             path.write_text(data if isinstance(data, str) else "".join(data), encoding="utf-8")
         else:
-            raw = base64.b64decode(data if isinstance(data, str) else "".join(data))
-            path.write_bytes(compress_png(raw) if mime == "image/png" else raw)
+            path.write_bytes(base64.b64decode(data if isinstance(data, str) else "".join(data)))
         return f"{self.figure_prefix}/{filename}"
 
     def _display(self, output: dict, options: dict, name: str) -> tuple[str, str]:
