@@ -50,7 +50,7 @@ def _search_box(prefix: str) -> tuple[str, str]:
     form = (f'<form class="navbar-search" role="search" data-site-root="{html.escape(prefix)}">'
             '<input type="search" class="search-input" placeholder="Search" aria-label="Search the site" '
             'autocomplete="off" spellcheck="false">'
-            '<ul class="search-results" role="listbox" aria-label="Search results" hidden></ul></form>')
+            '<ul class="search-results" aria-label="Search results" aria-live="polite" hidden></ul></form>')
     scripts = (f'<script src="{html.escape(prefix)}site_libs/fuse/fuse.min.js" defer></script>'
                f'<script src="{html.escape(prefix)}{ASSET_DIR}/search.js" defer></script>')
     return form, scripts
