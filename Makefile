@@ -1,14 +1,23 @@
-# Two entry points, both safe on a fresh machine (Python 3.11, no venv, no Quarto):
+# Two entry points, both safe on a fresh machine (Python 3.11 and npm, no venv, no Quarto):
 #   make report   build the site and the executive PDF from data/customers.csv
 #   make test     install test tools (apt) and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-requirements
+# npm writes this file on every install; it changes when the lock file's packages do.
+JS_STAMP := renderer/js/node_modules/.package-lock.json
 
-.PHONY: report test system-deps venv
+.PHONY: report test system-deps venv js
 
 venv: $(STAMP)
+
+# The site's third-party JavaScript (search), pinned by renderer/js/package-lock.json.
+js: $(JS_STAMP)
+
+$(JS_STAMP): renderer/js/package.json renderer/js/package-lock.json
+	npm ci --prefix renderer/js --no-audit --no-fund
+	touch $(JS_STAMP)
 
 # Reinstall only when requirements.txt changes.
 $(STAMP): requirements.txt
@@ -17,7 +26,7 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-report: $(STAMP)
+report: $(STAMP) $(JS_STAMP)
 	$(PY) -m analysis render
 
 # Test-only system packages: R (reference fixtures), Chromium (browser checks),
@@ -33,5 +42,5 @@ system-deps:
 	  fi; \
 	else echo "not root or no apt-get: install R, chromium and poppler-utils yourself"; fi
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(JS_STAMP) system-deps
 	$(PY) -m pytest -q

@@ -19,15 +19,18 @@ from typing import Callable
 
 from . import __version__
 from .cache import ExecutionCache, cache_key
+from .callouts import apply_callouts
 from .config import Project, load_project
 from .crossref import apply_crossrefs
 from .execute import execute_document
-from .html import copy_assets, render_page
+from .html import copy_assets, render_page, search_enabled
 from .options import chunk_options, document_formats
 from .pandoc import html_to_blocks, markdown_to_ast
 from .publish import scratch_folder, staged_output
 from .qmd import Document, parse_qmd
 from .resources import changed_since, copy_resources, snapshot
+from .search import write_search_index
+from .site_libs import copy_site_libs
 from .site_map import OUTPUT_SUFFIX, Page, SiteMap
 from .typst import render_pdf
 from .weave import weave
@@ -156,6 +159,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     result = BuildResult(out_dir=Path(out_dir).resolve())
 
     with staged_output(out_dir, protect=(project.root,)) as staging, scratch_folder("renderer-typst") as scratch:
+        _copy_search_libs(site, staging)  # first, so a missing `npm ci` fails before minutes of execution
         executed_by_doc, options_by_doc = _execute_all(_ExecutionContext(
             project=project, sources=sources, cache=cache, config_text=config_text, fingerprint=fingerprint,
             kernel_env=kernel_env, jobs=jobs, progress=progress, result=result))
@@ -169,6 +173,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
             result.outputs.extend(outputs)
             result.warnings.extend(warnings)
         copy_assets(staging)
+        _write_search(site, staging)
         for css in _extra_css(sources):
             if (project.root / css).is_file():
                 (staging / css).parent.mkdir(parents=True, exist_ok=True)
@@ -197,14 +202,14 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
         if name == "html":
             woven = weave(source.document, executed, options, "html",
                           staging / doc_dir / f"{stem}_files" / "figure-html", f"{stem}_files/figure-html")
-            ast = markdown_to_ast(woven.markdown, source.rel)
+            ast = apply_callouts(markdown_to_ast(woven.markdown, source.rel), "html")
             warnings = apply_crossrefs(ast, number_sections, lambda target: site.rewrite_body_link(target, source.rel))
             _copy_local_images(ast, project.root / doc_dir, project.root, staging / doc_dir)
             render_page(site, page, ast, format_opts, staging / page.outputs["html"], source.document.front_matter)
         else:
             woven = weave(source.document, executed, options, "typst",
                           scratch / doc_dir / f"{stem}_files" / "figure-typst", f"{stem}_files/figure-typst")
-            ast = markdown_to_ast(woven.markdown, source.rel)
+            ast = apply_callouts(markdown_to_ast(woven.markdown, source.rel), "typst")
             tables = html_to_blocks(woven.html_tables, source.rel)
             warnings = apply_crossrefs(ast, number_sections, None, tables)
             _copy_local_images(ast, project.root / doc_dir, project.root, scratch / doc_dir)
@@ -301,3 +306,14 @@ def _extra_css(sources: list[_Source]) -> set:
         for item in ([css] if isinstance(css, str) else css or []):
             found.add(item)
     return found
+
+
+def _copy_search_libs(site: SiteMap, staging: Path) -> None:
+    if search_enabled(site):
+        copy_site_libs(staging)
+
+
+def _write_search(site: SiteMap, staging: Path) -> None:
+    """``search.json`` from the pages just written, as Quarto indexes its output."""
+    if search_enabled(site):
+        write_search_index(staging, site)

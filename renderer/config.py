@@ -3,8 +3,9 @@
 Supported keys (anything else is ignored, as it would only change Quarto's
 own output): ``project.type`` (must be ``website``), ``project.output-dir``,
 ``project.render``, ``project.resources``; ``website.title``,
-``website.navbar.left/right``, ``website.sidebar.contents`` (with nested
-``section``), ``website.page-navigation``, ``website.page-footer``;
+``website.navbar.left/right``, ``website.search`` (on unless false),
+``website.sidebar.contents`` (with nested ``section``),
+``website.page-navigation``, ``website.page-footer``;
 ``format.html`` and ``format.typst`` options; top-level ``execute``.
 """
 from __future__ import annotations

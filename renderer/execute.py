@@ -19,43 +19,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .errors import ChunkError
+from .images import compress_outputs
+from .kernel_setup import KERNEL_SETUP, figure_call, figure_settings
 from .qmd import Chunk, Document, Markdown
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _INLINE_SENTINEL = "\x1equarto-inline\x1e"
-
-# Runs before any chunk: figures come back as PNG at the format's size, and a
-# helper formats inline values the way Quarto does (strings bare, objects as
-# their markdown or plain-text display).
-_SETUP = """\
-%matplotlib inline
-import warnings as _qr_warnings
-try:
-    import matplotlib.pyplot as _qr_plt
-    from matplotlib_inline.backend_inline import set_matplotlib_formats as _qr_formats
-    _qr_formats("png")
-    _qr_plt.rcParams["figure.figsize"] = ({width}, {height})
-    _qr_plt.rcParams["figure.dpi"] = {dpi}
-except ImportError:
-    pass
-
-def _qr_inline(_qr_exprs):
-    import json, numbers
-    ip = get_ipython()
-    values = []
-    for expr in _qr_exprs:
-        value = eval(expr, ip.user_ns)
-        if isinstance(value, str):
-            values.append(value)
-            continue
-        if isinstance(value, numbers.Number) or getattr(value, "shape", None) == ():
-            values.append(str(value))  # numpy scalars: 2.003, not np.float64(2.003)
-            continue
-        data, _ = ip.display_formatter.format(value)
-        values.append(data.get("text/markdown") or data.get("text/plain", str(value)))
-    print({sentinel!r} + json.dumps(values))
-"""
-
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
@@ -132,7 +101,9 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
     env : dict
         The kernel's complete environment.
     figure : dict
-        ``fig-width``, ``fig-height`` (inches) and ``fig-dpi``.
+        The document's ``fig-width``, ``fig-height`` (inches), ``fig-dpi`` and
+        ``fig-format``; a chunk whose own options differ gets its settings for
+        that chunk only.
     progress : callable
         Receives one line per chunk.
 
@@ -144,13 +115,12 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
     chunks = document.chunks
     outputs: list = [[] for _ in chunks]
     inline: list = []
-    setup = _SETUP.format(width=float(figure["fig-width"]), height=float(figure["fig-height"]),
-                          dpi=int(figure["fig-dpi"]), sentinel=_INLINE_SENTINEL)
     if not chunks and not any(isinstance(p, Markdown) and p.inline_expressions() for p in document.parts):
         return ExecutedDocument(outputs=[], inline=[[] for _ in document.parts])  # no kernel needed
     with tempfile.TemporaryDirectory(prefix="renderer-kernel-") as sockets, \
             _Kernel(document.path.parent, env, Path(sockets)) as kernel:
-        kernel.run(setup)
+        kernel.run(KERNEL_SETUP)
+        kernel.run(figure_call(figure))
         chunk_index = 0
         for part in document.parts:
             if isinstance(part, Markdown):
@@ -158,8 +128,13 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
                 continue
             options = chunk_options[chunk_index]
             if options["eval"]:
+                own_figure = figure_settings(options) != figure_settings(figure)
+                if own_figure:
+                    kernel.run(figure_call(options))
                 outputs[chunk_index] = _run_chunk(kernel, part, options, display_name, progress,
                                                   chunk_index + 1, len(chunks))
+                if own_figure:
+                    kernel.run(figure_call(figure))
             chunk_index += 1
     return ExecutedDocument(outputs=outputs, inline=inline)
 
@@ -172,7 +147,8 @@ def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
         kernel.run("_qr_warn_ctx = _qr_warnings.catch_warnings(); _qr_warn_ctx.__enter__(); "
                    "_qr_warnings.simplefilter('ignore')")
     try:
-        result = kernel.run(chunk.code, allow_error=bool(options["error"]))
+        # PNGs are compressed here, once, so cached results (and every rebuild) reuse them.
+        result = compress_outputs(kernel.run(chunk.code, allow_error=bool(options["error"])))
     except CellExecutionError as error:
         raise ChunkError(display_name, chunk.describe(), _traceback(error)) from None
     finally:
@@ -187,7 +163,7 @@ def _inline_values(kernel: _Kernel, part: Markdown, display_name: str) -> list:
     if not expressions:
         return []
     try:
-        outputs = kernel.run(f"_qr_inline({expressions!r})")
+        outputs = kernel.run(f"_qr_inline({expressions!r}, {_INLINE_SENTINEL!r})")
     except CellExecutionError as error:
         raise ChunkError(display_name, f"inline expression in the text from line {part.line}",
                          _traceback(error)) from None

@@ -25,7 +25,7 @@ def copy_assets(site_dir: Path) -> None:
     """Copy the site's stylesheet and script into ``site_libs/renderer``."""
     target = site_dir / ASSET_DIR
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("site.css", "site.js"):
+    for name in ("site.css", "site.js", "search.js"):
         shutil.copyfile(TEMPLATES / name, target / name)
 
 
@@ -38,6 +38,22 @@ def _fragment(ast: dict, toc: bool, toc_depth: int, what: str) -> tuple[str, str
     out = run_pandoc(args, json.dumps(ast), what)
     highlighting, toc_html, body = out.split(_SPLIT)
     return body.strip(), toc_html.strip(), highlighting.strip()
+
+
+def search_enabled(site: SiteMap) -> bool:
+    """Quarto turns website search on unless ``website.search`` is ``false``."""
+    return ((site.project.raw.get("website") or {}).get("search", True)) is not False
+
+
+def _search_box(prefix: str) -> tuple[str, str]:
+    """The navbar's search form and the scripts it needs (Fuse.js from site_libs, then ours)."""
+    form = (f'<form class="navbar-search" role="search" data-site-root="{html.escape(prefix)}">'
+            '<input type="search" class="search-input" placeholder="Search" aria-label="Search the site" '
+            'autocomplete="off" spellcheck="false">'
+            '<ul class="search-results" aria-label="Search results" aria-live="polite" hidden></ul></form>')
+    scripts = (f'<script src="{html.escape(prefix)}site_libs/fuse/fuse.min.js" defer></script>'
+               f'<script src="{html.escape(prefix)}{ASSET_DIR}/search.js" defer></script>')
+    return form, scripts
 
 
 def _link(site: SiteMap, item: NavItem, page: Page, css_class: str) -> str:
@@ -117,6 +133,7 @@ def render_page(site: SiteMap, page: Page, ast: dict, options: dict, out_path: P
     toc_block = (f'<nav id="TOC" class="toc" aria-label="On this page"><h2>{toc_title}</h2>{toc_html}</nav>'
                  if toc and toc_html else "")
     footer = site.project.page_footer
+    search, scripts = _search_box(prefix) if search_enabled(site) else ("", "")
     template = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(template.substitute(
@@ -127,6 +144,8 @@ def render_page(site: SiteMap, page: Page, ast: dict, options: dict, out_path: P
                                       page.primary)),
         assets=prefix + ASSET_DIR,
         extra_css=extra_css,
+        scripts=scripts,
+        search=search,
         highlighting=highlighting,
         navbar_left=_navbar_items(site, site.project.navbar_left, page),
         navbar_right=_navbar_items(site, site.project.navbar_right, page),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .config import Project, format_options
 from .errors import ConfigError
+from .kernel_setup import FIG_FORMATS
 from .qmd import Chunk, Document
 
 SUPPORTED_FORMATS = ("html", "typst")
@@ -18,12 +19,13 @@ CHUNK_DEFAULTS = {
 }
 
 # Quarto's default figure size differs by format: 7x5in on screen, 5.5x3.5in on paper.
+# On screen it draws PNGs at twice the dpi ("retina", formats-shared.ts), shown at 1x.
 FIGURE_DEFAULTS = {
-    "html": {"fig-width": 7.0, "fig-height": 5.0, "fig-dpi": 96},
-    "typst": {"fig-width": 5.5, "fig-height": 3.5, "fig-dpi": 144},
+    "html": {"fig-width": 7.0, "fig-height": 5.0, "fig-dpi": 96, "fig-format": "retina"},
+    "typst": {"fig-width": 5.5, "fig-height": 3.5, "fig-dpi": 144, "fig-format": "png"},
 }
 
-_EXECUTION_KEYS = set(CHUNK_DEFAULTS) | {"fig-width", "fig-height", "fig-dpi"}
+_EXECUTION_KEYS = set(CHUNK_DEFAULTS) | {"fig-width", "fig-height", "fig-dpi", "fig-format"}
 
 
 def document_formats(project: Project, document: Document) -> dict:
@@ -58,6 +60,9 @@ def chunk_options(project: Project, document: Document, format_opts: dict, chunk
     options.update({k: v for k, v in format_opts.items() if k in _EXECUTION_KEYS})
     options.update(document.front_matter.get("execute") or {})
     options.update(chunk.options)
+    if options.get("fig-format") not in FIG_FORMATS:
+        raise ConfigError(f"{document.path}: chunk {chunk.describe()}: fig-format must be one of "
+                          f"{', '.join(FIG_FORMATS)}, not {options.get('fig-format')!r}")
     output = options["output"]
     if output not in (True, False, "asis"):
         raise ConfigError(f"{document.path}: chunk {chunk.describe()}: output must be true, false or asis, "

@@ -45,6 +45,14 @@ def _attr_escape(value: str) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _display_size(output: dict, mime: str) -> str:
+    """``{width=.. height=..}`` from the output's metadata: a retina PNG is shown at half its
+    pixel size, as Quarto does (it reads the same size from the PNG's dpi)."""
+    size = (output.get("metadata") or {}).get(mime) or {}
+    parts = [f'{key}="{int(size[key])}"' for key in ("width", "height") if size.get(key)]
+    return "{" + " ".join(parts) + "}" if parts else ""
+
+
 class _Weaver:
     def __init__(self, target: str, figure_dir: Path, figure_prefix: str, stem: str):
         self.target = target
@@ -82,7 +90,7 @@ class _Weaver:
                 src = self._write_image(mime, value, name)
                 alt = str(described.get(mime) or options.get("fig-alt") or "")
                 alt = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(alt.split()))
-                attr = '{width="100%"}' if self.target == "typst" else ""
+                attr = '{width="100%"}' if self.target == "typst" else _display_size(output, mime)
                 # The escaped space keeps Pandoc from making its own figure: captions
                 # and numbers are added by renderer.crossref, as Quarto's filters do.
                 return f"![{alt}]({src}){attr}\\ \n", "image"

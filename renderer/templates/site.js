@@ -1,7 +1,16 @@
-// Written for this site; no third-party code. Two jobs: open/close the sidebar on
-// narrow screens, and mark the table-of-contents entry for the section in view.
+// Written for this site; no third-party code. Three jobs: fold the navbar behind its
+// hamburger when its links do not fit on one line, open/close the navbar links and the
+// sidebar on narrow screens, and mark the table-of-contents entry for the section in view.
 (function () {
   "use strict";
+  var bar = document.querySelector(".navbar-inner");
+  function fitNavbar() {
+    // Below 992px the stylesheet folds the navbar anyway; above, fold only if it overflows.
+    document.body.classList.remove("navbar-collapsed");
+    if (bar && bar.scrollWidth > bar.clientWidth + 1) { document.body.classList.add("navbar-collapsed"); }
+  }
+  fitNavbar();
+  window.addEventListener("resize", fitNavbar);
   var toggle = document.querySelector(".sidebar-toggle");
   if (toggle) {
     toggle.addEventListener("click", function () {

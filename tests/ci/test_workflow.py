@@ -124,3 +124,23 @@ def test_pages_deploy_is_permitted_and_never_from_a_pull_request(workflow):
     decide = next(step for step in all_steps(workflow) if step.get("id") == "publish")
     assert "github.event_name != 'pull_request'" in decide["run"]
     assert "default_branch" in decide["run"]
+
+
+def test_quarto_is_pinned_and_runs_on_the_installed_python(workflow):
+    steps = all_steps(workflow)
+    setup = [s for s in steps if _uses(s, "quarto-dev/quarto-actions/setup")]
+    assert len(setup) == 1
+    # A string compare: an unquoted 1.10 would be read as the float 1.1 and pin the wrong version.
+    assert str(setup[0].get("with", {}).get("version")) == "1.10.18"
+    python = next(s for s in steps if _uses(s, "actions/setup-python"))
+    render = next(s for s in steps if "quarto render" in s.get("run", ""))
+    assert python.get("id"), "setup-python needs an id so QUARTO_PYTHON can name its interpreter"
+    assert render.get("env", {}).get("QUARTO_PYTHON") == f"${{{{ steps.{python['id']}.outputs.python-path }}}}"
+
+
+def test_site_javascript_is_installed_from_the_lock_file_before_the_tests(workflow):
+    steps = all_steps(workflow)
+    install = _index(steps, "runs npm ci for renderer/js",
+                     lambda s: "npm ci" in s.get("run", "") and "renderer/js" in s.get("run", ""))
+    tests = _index(steps, "runs the tests", lambda s: "pytest" in s.get("run", ""))
+    assert install < tests

@@ -132,8 +132,9 @@ class Chromium:
                 await asyncio.wait_for(loaded.wait(), timeout=60)
                 await asyncio.sleep(0.5)  # let late requests (fonts, scripts) show themselves
                 for name, expression in checks.items():
-                    result = await call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
-                                        session=session)
+                    # awaitPromise: a check may be an async function that waits for the page (bounded loop).
+                    result = await call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                             "awaitPromise": True}, session=session)
                     visit.checks[name] = result["result"].get("value")
                 if screenshot is not None:
                     shot = await call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
