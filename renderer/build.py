@@ -25,12 +25,13 @@ from .crossref import apply_crossrefs
 from .execute import execute_document
 from .html import copy_assets, render_page
 from .options import chunk_options, document_formats
-from .pandoc import html_to_blocks, markdown_to_ast
+from .pandoc import markdown_to_ast
 from .publish import staged_output
 from .qmd import Document, parse_qmd
 from .resources import changed_since, copy_resources, snapshot
 from .site_map import OUTPUT_SUFFIX, Page, SiteMap
 from .typst import render_pdf
+from .typst_table import html_tables_to_blocks
 from .weave import weave
 
 
@@ -206,7 +207,7 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
             woven = weave(source.document, executed, options, "typst",
                           scratch / doc_dir / f"{stem}_files" / "figure-typst", f"{stem}_files/figure-typst")
             ast = markdown_to_ast(woven.markdown, source.rel)
-            tables = html_to_blocks(woven.html_tables, source.rel)
+            tables = html_tables_to_blocks(woven.html_tables, source.rel)
             warnings = apply_crossrefs(ast, number_sections, None, tables)
             _copy_local_images(ast, project.root / doc_dir, project.root, scratch / doc_dir)
             render_pdf(ast, format_opts, source.document.front_matter, scratch / doc_dir / f"{stem}.typ",

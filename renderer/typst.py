@@ -15,14 +15,19 @@ _TEMPLATE_OPTIONS = ("papersize", "margin", "fontsize", "mainfont", "columns", "
 _FRONT_MATTER = ("title", "subtitle", "author", "date", "abstract")
 
 # Captions already carry "Figure 1:" from renderer.crossref (so HTML and PDF agree);
-# Typst must not number them again. Tables get book-style rules: a top and bottom rule
-# around the table and Pandoc's own rule under the header, no cell grid.
+# Typst must not number them again. Pandoc's own tables get book-style rules: a top and
+# bottom rule around the table and Pandoc's rule under the header, no cell grid; HTML
+# tables (renderer.typst_table) carry their own look and are labelled so these rules skip
+# them. A table's caption goes above it, as in Quarto.
 _PREAMBLE = """\
 #set figure(numbering: none)
 #show figure: set block(breakable: true)
 #set table(stroke: none, inset: (x: 5pt, y: 3.5pt))
 #show table: set text(size: 0.88em)
-#show table: it => block(stroke: (top: 0.8pt + black, bottom: 0.8pt + black), it)
+#show table: it => if it.at("label", default: none) == <qr-styled-table> { it } else {
+  block(stroke: (top: 0.8pt + black, bottom: 0.8pt + black), it) }
+#show figure: it => if str(it.at("label", default: <none>)).starts-with("tbl-") {
+  set figure.caption(position: top); it } else { it }
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show link: set text(fill: rgb("#1a5fb4"))
 """
