@@ -13,7 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -22,13 +22,13 @@ from . import __version__
 from .cache import ExecutionCache, cache_key
 from .config import Project, load_project
 from .crossref import apply_crossrefs
-from .execute import execute_document
 from .html import copy_assets, render_page
 from .options import chunk_options, document_formats
 from .pandoc import markdown_to_ast
 from .publish import staged_output
 from .qmd import Document, parse_qmd
-from .resources import changed_since, copy_resources, snapshot
+from .resources import copy_resources
+from .schedule import Job, Scheduler, Speculation
 from .site_map import OUTPUT_SUFFIX, Page, SiteMap
 from .typst import render_pdf
 from .typst_table import html_tables_to_blocks
@@ -112,8 +112,9 @@ def _copy_local_images(ast: dict, doc_dir: Path, project_dir: Path, target_doc_d
 
 
 def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict | None = None,
-                   fingerprint: str = "", cache_dir: Path | None = None, jobs: int | None = None,
-                   progress: Callable[[str], None] = print_progress) -> BuildResult:
+                   fingerprint: str = "", inputs: dict | None = None, optional_inputs: dict | None = None,
+                   speculate: Callable[[], Speculation] | None = None, cache_dir: Path | None = None,
+                   jobs: int | None = None, progress: Callable[[str], None] = print_progress) -> BuildResult:
     """Render every document of a Quarto website project into ``out_dir``, atomically.
 
     Parameters
@@ -126,8 +127,20 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         Variables added to this process's environment for the kernels; a
         value of None removes that variable.
     fingerprint : str
-        Anything else the documents' results depend on (code version, data
-        hash). Part of the cache key.
+        Anything else every document's results depend on; the same as one more
+        entry of ``inputs``.
+    inputs : dict, optional
+        Required inputs, name to fingerprint (the analysis code, the data):
+        part of every document's cache key.
+    optional_inputs : dict, optional
+        Inputs only some documents read, name to fingerprint (None when absent).
+        A document depends on one only if its code called
+        :func:`renderer.dependencies.record_input` with that name while it ran.
+    speculate : callable, optional
+        Called after execution; returns (kernel variables, optional inputs) as
+        the next build will see them. Documents whose recorded optional inputs
+        will change are executed again with those while pages convert, so the
+        next build is served from the cache (see :mod:`renderer.schedule`).
     cache_dir : Path, optional
         Execution cache folder; None disables caching.
     jobs : int, optional
@@ -159,31 +172,43 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
 
     with staged_output(out_dir) as staging, tempfile.TemporaryDirectory(prefix="renderer-typst-") as scratch:
         scratch = Path(scratch)
-        executed_by_doc, options_by_doc = _execute_all(project, sources, cache, config_text, fingerprint,
-                                                       kernel_env, jobs, progress, result)
-        # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            converted = list(pool.map(
-                lambda source: _convert(source, project, site, executed_by_doc[source.rel],
-                                        options_by_doc[source.rel], staging, scratch, progress),
-                sources))
-        for outputs, warnings in converted:  # document order, whatever order they finished in
-            result.outputs.extend(outputs)
-            result.warnings.extend(warnings)
-        copy_assets(staging)
-        for css in _extra_css(sources):
-            if (project.root / css).is_file():
-                (staging / css).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(project.root / css, staging / css)
-        copied = copy_resources(project.root, project.resources, staging)
-        for pattern in project.resources:
-            if not pattern.startswith("!") and not any(True for _ in project.root.glob(pattern.rstrip("/"))):
-                progress(f"  WARNING resources: {pattern!r} matches no file")
-                result.warnings.append(f"_quarto.yml: resource {pattern!r} matches no file")
-        if copied:
-            progress(f"  copied {len(copied)} resource file(s)")
+        jobs_list, options_by_doc = _jobs(project, sources, config_text, {**(inputs or {}), "": fingerprint})
+        scheduler = Scheduler(project, cache, kernel_env, optional_inputs or {}, jobs, progress, len(sources))
+        with scheduler:
+            executed_by_doc = {job.rel: scheduler.cached(job) for job in jobs_list}
+            pending = [job for job in jobs_list if executed_by_doc[job.rel] is None]
+            executed_by_doc.update(scheduler.execute(pending))
+            result.cached.extend(job.rel for job in jobs_list if job not in pending)
+            result.executed.extend(job.rel for job in pending)
+            scheduler.speculate(jobs_list, speculate)
+            _publish(sources, project, site, executed_by_doc, options_by_doc, staging, scratch, jobs, progress, result)
     progress(f"site published to {result.out_dir} in {time.perf_counter() - started:.1f}s")
     return result
+
+
+def _publish(sources, project, site, executed_by_doc, options_by_doc, staging, scratch, jobs, progress, result):
+    """Convert every document into ``staging`` and copy the site's assets and resources there."""
+    # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        converted = list(pool.map(
+            lambda source: _convert(source, project, site, executed_by_doc[source.rel],
+                                    options_by_doc[source.rel], staging, scratch, progress),
+            sources))
+    for outputs, warnings in converted:  # document order, whatever order they finished in
+        result.outputs.extend(outputs)
+        result.warnings.extend(warnings)
+    copy_assets(staging)
+    for css in _extra_css(sources):
+        if (project.root / css).is_file():
+            (staging / css).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(project.root / css, staging / css)
+    copied = copy_resources(project.root, project.resources, staging)
+    for pattern in project.resources:
+        if not pattern.startswith("!") and not any(True for _ in project.root.glob(pattern.rstrip("/"))):
+            progress(f"  WARNING resources: {pattern!r} matches no file")
+            result.warnings.append(f"_quarto.yml: resource {pattern!r} matches no file")
+    if copied:
+        progress(f"  copied {len(copied)} resource file(s)")
 
 
 def _convert(source: _Source, project: Project, site: SiteMap, executed, options: list, staging: Path,
@@ -220,57 +245,19 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
     return outputs, all_warnings
 
 
-def _execute_all(project, sources, cache, config_text, fingerprint, kernel_env, jobs, progress, result):
-    """Run (or fetch from the cache) every document; up to ``jobs`` kernels at once.
-
-    Documents are independent, each in its own kernel, so they run in parallel
-    threads; the first failure cancels what has not started and is re-raised.
-    """
-    executed_by_doc, options_by_doc = {}, {}
-    pending = []
+def _jobs(project, sources, config_text, inputs) -> tuple[list, dict]:
+    """One :class:`Job` per document (its key: source, config, formats and required inputs)."""
+    jobs, options_by_doc = [], {}
+    required = json.dumps(inputs, sort_keys=True)
     for number, source in enumerate(sources, 1):
         first_options = next(iter(source.formats.values()))
         options = [chunk_options(project, source.document, first_options, chunk)
                    for chunk in source.document.chunks]
         options_by_doc[source.rel] = options
-        key = cache_key(__version__, source.rel, source.text, config_text, fingerprint,
+        key = cache_key(__version__, source.rel, source.text, config_text, required,
                         json.dumps(source.formats, sort_keys=True, default=str))
-        cached = cache.load(key, project.root)
-        if cached is not None:
-            progress(f"[{number}/{len(sources)}] {source.rel}: unchanged, using cached results")
-            result.cached.append(source.rel)
-            executed_by_doc[source.rel] = cached
-        else:
-            pending.append((number, source, options, first_options, key))
-
-    def run(number, source, options, first_options, key):
-        progress(f"[{number}/{len(sources)}] {source.rel}: executing "
-                 f"{sum(1 for o in options if o['eval'])} chunk(s)")
-        started = time.perf_counter()
-        executed = execute_document(source.document, source.rel, options, kernel_env, first_options, progress)
-        progress(f"  {source.rel}: executed in {time.perf_counter() - started:.1f}s")
-        return executed
-
-    # Resource files written by documents are attributed to the cache entry by
-    # comparing snapshots, which needs documents that write resources to run alone.
-    before = snapshot(project.root, project.resources)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run, *item): item for item in pending}
-        try:
-            for future in as_completed(futures):
-                number, source, _options, _first, key = futures[future]
-                executed_by_doc[source.rel] = future.result()
-                result.executed.append(source.rel)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    generated = changed_since(project.root, project.resources, before)
-    for _number, source, _options, _first, key in pending:
-        # Each entry keeps every file this build generated: restoring any one
-        # cached document then brings back a consistent downloads/ folder.
-        cache.store(key, executed_by_doc[source.rel], project.root, generated)
-    return executed_by_doc, options_by_doc
+        jobs.append(Job(number, source.rel, source.document, options, first_options, key))
+    return jobs, options_by_doc
 
 
 def _extra_css(sources: list[_Source]) -> set:
