@@ -251,12 +251,16 @@ def _banner(element: Element, base: dict) -> str:
 def _hlines(table: Element, core: list, columns: int) -> list[tuple]:
     """Horizontal rules of the grid, per column resolved as CSS border-collapse, merged into segments."""
     best: dict = {}
+    # Where a cell spans several rows no rule crosses it, whatever its neighbours' rows say.
+    crossed = {(y, col) for row in core for cell in row.cells for y in range(cell.row + 1, cell.row + cell.rowspan)
+               for col in range(cell.col, cell.col + cell.colspan)}
 
     def offer(y: int, start: int, end: int, candidate):
         if candidate is None:
             return
         for col in range(start, end):
-            best[(y, col)] = css.strongest(best.get((y, col)), candidate)
+            if (y, col) not in crossed:
+                best[(y, col)] = css.strongest(best.get((y, col)), candidate)
 
     last = len(core)
     sections: dict = {}
