@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from . import __version__
+from . import __version__, conversion_cache
 from .cache import ExecutionCache, cache_key
 from .config import Project, load_project
 from .crossref import apply_crossrefs
@@ -174,7 +174,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         scratch = Path(scratch)
         jobs_list, options_by_doc = _jobs(project, sources, config_text, {**(inputs or {}), "": fingerprint})
         scheduler = Scheduler(project, cache, kernel_env, optional_inputs or {}, jobs, progress, len(sources))
-        with scheduler:
+        with scheduler, conversion_cache.active(Path(cache_dir) / "conversions" if cache_dir is not None else None):
             executed_by_doc = {job.rel: scheduler.cached(job) for job in jobs_list}
             pending = [job for job in jobs_list if executed_by_doc[job.rel] is None]
             executed_by_doc.update(scheduler.execute(pending))

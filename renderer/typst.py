@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import yaml
 
+from . import conversion_cache
 from .errors import RenderError
 from .pandoc import run_pandoc
 
@@ -65,7 +67,13 @@ def compile_typst(typ_path: Path, pdf_path: Path, root: Path, what: str) -> None
     import typst
 
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    entry = conversion_cache.typst_key(typ_path.read_text(encoding="utf-8"), root)
+    cached = conversion_cache.load(entry)
+    if cached is not None:
+        shutil.copyfile(cached, pdf_path)
+        return
     try:
         typst.compile(str(typ_path), output=str(pdf_path), root=str(root))
     except Exception as error:  # typst raises its own TypstError; its message is what matters
         raise RenderError(f"{what}: typst could not compile {typ_path.name}: {error}") from error
+    conversion_cache.store_file(entry, pdf_path)
