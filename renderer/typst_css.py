@@ -105,12 +105,13 @@ def alignment(style: dict, default_vertical: str = "horizon") -> str:
     return f"{horizontal} + {vertical}"
 
 
-def inset(style: dict) -> str:
-    """The cell's CSS padding as a Typst ``inset`` dictionary."""
+def inset(style: dict, grow: str | None = None) -> str:
+    """The cell's CSS padding as a Typst ``inset`` dictionary; ``grow`` (a Typst length) widens both sides."""
     sides = []
     for side in ("top", "bottom", "left", "right"):
         value = length_pt(style.get(f"padding-{side}"))
-        sides.append(f"{side}: {_number(value if value is not None else 0)}pt")
+        extra = f" + {grow}" if grow and side in ("left", "right") else ""
+        sides.append(f"{side}: {_number(value if value is not None else 0)}pt{extra}")
     return f"({', '.join(sides)})"
 
 

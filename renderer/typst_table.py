@@ -23,13 +23,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import typst_css as css
+from .typst_markup import TEXT_FUNCTION as _TEXT, inline_markup
 from .html_tree import PX_TO_PT, Element, length_pt, parse_fragment
 
 # Attached to the tables written here, so the preamble's rules for Pandoc's own tables skip them.
 STYLED_TABLE_LABEL = "qr-styled-table"
+# Extra horizontal padding of every cell when a title widens the table (a Typst variable).
+_GROW = "qr-pad"
 # A table wider than the page is set smaller, but never below this share of its size.
 MIN_FIT = 0.75
-_WHITESPACE = re.compile(r"\s+")
 _ANY_TAG = ("span", "div", "p", "strong", "b", "em", "i", "a", "code")
 
 
@@ -140,8 +142,8 @@ def _emit(table: Element, columns: int, heading: list, core: list, notes: list) 
     for col in range(columns):
         found = Counter(css.alignment(c.element.style) for c in body_cells if c.col == col)
         column_align.append(found.most_common(1)[0][0] if found else "start + horizon")
-    default_inset = Counter(css.inset(c.element.style) for c in body_cells).most_common(1)
-    default_inset = default_inset[0][0] if default_inset else "(x: 5pt, y: 3pt)"
+    default_inset = Counter(css.inset(c.element.style, _GROW) for c in body_cells).most_common(1)
+    default_inset = default_inset[0][0] if default_inset else f"(x: 5pt + {_GROW}, y: 3pt)"
 
     header_rows = [row for row in core if row.section is not None and row.section.tag == "thead"]
     header_cells = [_cell(c, column_align, default_inset, base, header=True) for row in header_rows for c in row.cells]
@@ -149,28 +151,41 @@ def _emit(table: Element, columns: int, heading: list, core: list, notes: list) 
                    for row in core if row not in header_rows for c in row.cells]
     lines = [f"table.hline(y: {y}, start: {start}, end: {end}, stroke: {stroke})"
              for y, start, end, stroke in _hlines(table, core, columns)]
-    items = [f"columns: {_columns(table, columns)}", f"align: ({', '.join(column_align)},)",
+    items = [f"columns: {_columns(table, columns, body_cells, base)}", f"align: ({', '.join(column_align)},)",
              f"inset: {default_inset}", "stroke: none"]
     if header_cells:
         items.append("table.header(repeat: true,\n    " + ",\n    ".join(header_cells) + ")")
     items.extend(other_cells + lines)
-    # CSS sets a cell ragged unless it says `justify`; the page's justified paragraphs must not leak in.
     grid_text = {k: v for k, v in base.items() if k != "size"}
     text = f"#set text(size: qr-base{', ' if grid_text else ''}{css.text_arguments(grid_text)})\n"
     # CSS sets a cell ragged unless it says `justify`; the page's justified paragraphs must not leak in.
-    grid = f"[{text}#set par(justify: false)\n#table(\n  " + ",\n  ".join(items) + f"\n) <{STYLED_TABLE_LABEL}>]"
+    grid = (f"[{text}#set par(justify: false)\n"
+            # Measuring mode: every space breaks the line, so the grid's width is its widest word
+            # (or no-wrap run): what a browser calls min-content width.
+            f"#let {_TEXT}(qr-s) = if qr-min {{ qr-s.split(\" \").join(linebreak()) }} else {{ qr-s }}\n"
+            "#table(\n  ") + ",\n  ".join(items) + f"\n) <{STYLED_TABLE_LABEL}>]"
 
     outer = [f"{side}: {b[2]}" for side in ("top", "bottom") if (b := css.border(table.style, side))]
     place = "center" if table.style.get("margin-left", "").strip() == "auto" else "start"
     parts = [_banner(e, base) for e in heading] + ["qr-table"] + [_banner(e, base) for e in notes]
+    size = base.get("size", "1em")
+    headings = ", ".join(_natural_width(e, base) for e in heading)
     return ("#block(width: 100%, breakable: true, layout(qr-size => {\n"
-            f"  let qr-grid(qr-base) = {grid}\n"
-            # A browser scrolls a table wider than the page; on paper its text shrinks until it fits,
-            # down to MIN_FIT of its size, and only then do cells wrap.
-            f"  let qr-natural = measure(qr-grid({base.get('size', '1em')})).width\n"
-            f"  let qr-fit = if qr-natural > qr-size.width {{ calc.max({MIN_FIT}, qr-size.width / qr-natural) }} else {{ 1 }}\n"
-            f"  let qr-table = qr-grid({base.get('size', '1em')} * qr-fit)\n"
+            f"  let {_TEXT}(qr-s) = qr-s\n"
+            f"  let qr-grid(qr-base, {_GROW}, qr-min: false) = {grid}\n"
+            # Cells wrap as in a browser; when even the widest words do not fit, the text shrinks,
+            # down to MIN_FIT of its size, rather than overflow its columns.
+            f"  let qr-least = measure(qr-grid({size}, 0pt, qr-min: true)).width\n"
+            f"  let qr-fit = if qr-least > qr-size.width {{ calc.max({MIN_FIT}, qr-size.width / qr-least) }} else {{ 1 }}\n"
+            f"  let qr-table = qr-grid({size} * qr-fit, 0pt)\n"
             "  let qr-width = calc.min(measure(qr-table, width: qr-size.width).width, qr-size.width)\n"
+            # As in a browser, a title wider than the columns widens the table (up to the page),
+            # the extra shared evenly between the columns, rather than wrapping above them.
+            f"  let qr-heading = calc.min(qr-size.width, calc.max(0pt, {headings}))\n"
+            "  if qr-heading > qr-width {\n"
+            f"    qr-table = qr-grid({size} * qr-fit, (qr-heading - qr-width) / {2 * columns})\n"
+            "    qr-width = calc.min(measure(qr-table, width: qr-size.width).width, qr-size.width)\n"
+            "  }\n"
             f"  align({place}, block(width: qr-width, breakable: true, stroke: ({', '.join(outer)}{',' if len(outer) == 1 else ''}), {{\n"
             "    set block(spacing: 0pt)\n"
             "    " + "\n    ".join(parts) + "\n"
@@ -178,15 +193,51 @@ def _emit(table: Element, columns: int, heading: list, core: list, notes: list) 
             "}))\n")
 
 
-def _columns(table: Element, columns: int) -> str:
-    """Widths from ``<col style="width: ...">`` when every column states one, else sized to content."""
+def _natural_width(element: Element, base: dict) -> str:
+    """Typst expression: the width a title needs on one line, padding included."""
+    settings = {**base, **css.text_settings(element.style)}
+    text = f"#set text({css.text_arguments(settings)}); " if settings else ""
+    sides = sum((length_pt(element.style.get(f"padding-{side}")) or 0) for side in ("left", "right"))
+    return f"measure([{text}{inline_markup(element)}]).width + {sides:g}pt"
+
+
+def _columns(table: Element, columns: int, body_cells: list, base: dict) -> str:
+    """Widths from ``<col style="width: ...">`` when every column states one, else sized to content.
+
+    A column whose cells must not wrap (``white-space: nowrap``) gets its widest
+    cell's width: Typst's sizing of auto columns would otherwise squeeze it when
+    the table is wide, and its text would run into the next column.
+    """
     widths = []
     for col in table.find_all("col"):
         for _ in range(_span(col, "span")):
             widths.append(col.style.get("width", "").strip())
     if len(widths) == columns and all(re.fullmatch(r"[\d.]+(%|px|pt)", w) for w in widths):
         return "(" + ", ".join(f"{float(w[:-2]) * PX_TO_PT:g}pt" if w.endswith("px") else w for w in widths) + ",)"
-    return f"{columns}"
+    tracks = []
+    for col in range(columns):
+        cells = [c for c in body_cells if c.col == col]
+        if not any(c.element.style.get("white-space", "").strip() in ("nowrap", "pre") for c in cells):
+            tracks.append("auto")
+            continue
+        measured = []
+        for cell in cells:
+            settings = _text_settings(cell.element.style, base)
+            arguments = css.text_arguments({**{k: v for k, v in base.items() if k != "size"}, **settings})
+            measured.append(f"measure([#set text(size: qr-base{', ' if arguments else ''}{arguments}); "
+                            f"{inline_markup(cell.element)}]).width")
+        padding = sum((length_pt(cells[0].element.style.get(f"padding-{side}")) or 0) for side in ("left", "right"))
+        tracks.append(f"calc.max({', '.join(measured)}) + {padding:g}pt + 2 * {_GROW}")
+    return f"({', '.join(tracks)},)" if any(t != "auto" for t in tracks) else f"{columns}"
+
+
+def _text_settings(style: dict, base: dict) -> dict:
+    """The cell's text settings that differ from the table's, sizes relative to the table's."""
+    settings = {k: v for k, v in css.text_settings(style).items() if base.get(k) != v}
+    if "size" in settings and str(base.get("size", "")).endswith("pt") and settings["size"].endswith("pt"):
+        # Relative to the grid's text, so shrinking a wide table shrinks every cell alike.
+        settings["size"] = f"{float(settings['size'][:-2]) / float(base['size'][:-2]):.3g}em"
+    return settings
 
 
 def _cell(cell: _Cell, column_align: list, default_inset: str, base: dict, header: bool) -> str:
@@ -199,16 +250,13 @@ def _cell(cell: _Cell, column_align: list, default_inset: str, base: dict, heade
     align = css.alignment(style)
     if cell.colspan > 1 or align != column_align[cell.col]:
         args.append(f"align: {align}")
-    cell_inset = css.inset(_padded(cell.element))
+    cell_inset = css.inset(_padded(cell.element), _GROW)
     if cell_inset != default_inset:
         args.append(f"inset: {cell_inset}")
     fill = css.background(style)
     if fill:
         args.append(f"fill: {fill}")
-    settings = {k: v for k, v in css.text_settings(style).items() if base.get(k) != v}
-    if "size" in settings and str(base.get("size", "")).endswith("pt") and settings["size"].endswith("pt"):
-        # Relative to the grid's text, so shrinking a wide table shrinks every cell alike.
-        settings["size"] = f"{float(settings['size'][:-2]) / float(base['size'][:-2]):.3g}em"
+    settings = _text_settings(style, base)
     if header and "weight" not in settings:
         # The preamble bolds the first row of Pandoc's tables; say this cell's own weight.
         settings["weight"] = css.weight(style.get("font-weight")) or "regular"
@@ -298,70 +346,6 @@ def _hlines(table: Element, core: list, columns: int) -> list[tuple]:
             segments.append((y, col, end, chosen[2]))
             col = end
     return segments
-
-
-def inline_markup(element: Element) -> str:
-    """The element's content as Typst markup: text as string literals, so nothing is read as markup."""
-    pieces = _inline(element)
-    while pieces and pieces[0] == ("text", " "):
-        pieces.pop(0)
-    while pieces and pieces[-1] == ("text", " "):
-        pieces.pop()
-    if pieces and pieces[0][0] == "text":
-        pieces[0] = ("text", pieces[0][1].lstrip())
-    if pieces and pieces[-1][0] == "text":
-        pieces[-1] = ("text", pieces[-1][1].rstrip())
-    return "".join(f"#{css.typst_string(value)}" if kind == "text" else value for kind, value in pieces if value)
-
-
-def _inline(element: Element) -> list[tuple[str, str]]:
-    nowrap = element.style.get("white-space", "").strip().lower() in ("nowrap", "pre")
-    pieces: list = []
-    for child in element.children:
-        if isinstance(child, str):
-            text = _WHITESPACE.sub(" ", child)
-            if nowrap:
-                text = text.replace(" ", "\u00a0")
-            if pieces and pieces[-1][0] == "text":
-                joined = pieces[-1][1] + text
-                pieces[-1] = ("text", joined.replace("  ", " "))
-            elif text:
-                pieces.append(("text", text))
-            continue
-        if css.is_hidden(child) or child.tag in ("style", "script", "img"):
-            continue
-        if child.tag == "br":
-            pieces.append(("code", "#linebreak()"))
-            continue
-        inner = inline_markup(child)
-        wrapped = _wrap(child, inner)
-        if wrapped:
-            pieces.append(("code", wrapped))
-    return pieces
-
-
-def _wrap(child: Element, inner: str) -> str:
-    """``inner`` inside what ``child`` adds: emphasis, a link, raw code, its own text style or rule."""
-    tag = child.tag
-    if tag in ("code", "kbd", "samp", "tt"):
-        return f"#raw({css.typst_string(child.text())})"
-    if not inner:
-        return ""
-    if tag in ("strong", "b"):
-        inner = f"#strong[{inner}]"
-    elif tag in ("em", "i", "cite", "var"):
-        inner = f"#emph[{inner}]"
-    elif tag == "sup":
-        inner = f"#super[{inner}]"
-    elif tag == "sub":
-        inner = f"#sub[{inner}]"
-    elif tag == "a" and child.attrs.get("href"):
-        inner = f"#link({css.typst_string(child.attrs['href'])})[{inner}]"
-    parent_text = css.text_settings(child.parent.style) if child.parent is not None else {}
-    own = {k: v for k, v in css.text_settings(child.style).items() if parent_text.get(k) != v}
-    if own:
-        inner = f"#text({css.text_arguments(own)})[{inner}]"
-    return inner
 
 
 def html_tables_to_blocks(fragments: dict, what: str) -> dict:

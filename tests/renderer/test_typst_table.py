@@ -48,16 +48,17 @@ def typst_code(gt_html) -> str:
 def _cell(code: str, text: str) -> str:
     """The ``table.cell(...)[...]`` call holding the string literal ``text``."""
     for line in code.splitlines():
-        if f'#"{text}"' in line and "table.cell(" in line:
+        if f'#qr-t("{text}")' in line and "table.cell(" in line:
             return line
     raise AssertionError(f"no cell holds {text!r}")
 
 
 def test_title_and_subtitle_sit_above_the_grid_left_aligned(typst_code):
-    title = next(line for line in typst_code.splitlines() if "What value is associated with" in line)
+    banners = [line for line in typst_code.splitlines() if line.startswith("    block(")]
+    title = next(line for line in banners if "What value is associated with" in line)
     assert "table.cell" not in title  # a block above the grid, not a spanning cell
     assert 'weight: "bold"' in title and "#align(left)" in title
-    subtitle = next(line for line in typst_code.splitlines() if '"OLS, USD"' in line)
+    subtitle = next(line for line in banners if '"OLS, USD"' in line)
     assert "#align(left)" in subtitle and 'weight: "bold"' not in subtitle
     placed = typst_code[typst_code.index("set block(spacing: 0pt)"):]
     assert placed.index("What value") < placed.index("\n    qr-table\n") < placed.index("N = 5,000")
@@ -71,7 +72,7 @@ def test_spanner_spans_the_right_columns_on_the_top_header_row(typst_code):
     # First header row: stub head, Estimate (both two rows tall), then the spanner; the spanned labels below.
     assert header_cells[:2] == ["rowspan: 2, align: start + bottom", "rowspan: 2, align: right + bottom"] or \
         all("rowspan: 2" in c for c in header_cells[:2])
-    order = [typst_code.index(f'#"{label}"') for label in ("estimate", "Inference [HC3] #1", "se", "p")]
+    order = [typst_code.index(f'#qr-t("{label}")') for label in ("estimate", "Inference [HC3] #1", "se", "p")]
     assert order == sorted(order)
     # The spanner's rule is a line under its two columns only (columns 2 and 3 of 4).
     assert re.search(r"table\.hline\(y: 1, start: 2, end: 4,", typst_code)
@@ -89,11 +90,16 @@ def test_group_rows_are_bold_full_width_and_columns_align_as_in_gt(typst_code):
 def test_reference_row_is_grey_italic_and_the_note_is_small(typst_code):
     muted = _cell(typst_code, "—")  # the reference row's estimate
     assert 'style: "italic"' in muted and 'rgb("#767676")' in muted
-    note = next(line for line in typst_code.splitlines() if "N = 5,000" in line)
+    note = next(line for line in typst_code.splitlines() if "N = 5,000" in line and line.startswith("    block("))
     size = float(re.search(r"size: ([\d.]+)pt", note).group(1))
-    body = float(re.search(r"#set text\(size: qr-base.*\n", typst_code) and
-                 re.search(r"measure\(qr-grid\(([\d.]+)pt\)\)", typst_code).group(1))
+    body = float(re.search(r"measure\(qr-grid\(([\d.]+)pt, 0pt, qr-min: true\)\)", typst_code).group(1))
     assert size < body
+
+
+def test_a_title_wider_than_the_columns_widens_the_table(typst_code):
+    # Measured on one line and compared with the grid; the cells' padding grows to make up the difference.
+    assert 'measure([#set text(weight: "bold"' in typst_code and "qr-pad" in typst_code
+    assert re.search(r"table\.cell\([^)]*inset: \([^)]*left: [\d.]+pt \+ qr-pad", typst_code)
 
 
 def test_pandoc_table_rules_skip_it_and_it_compiles(typst_code, tmp_path):
