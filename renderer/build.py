@@ -12,27 +12,28 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from . import __version__
+from . import __version__, conversion_cache
 from .cache import ExecutionCache, cache_key
 from .callouts import apply_callouts
 from .config import Project, load_project
 from .crossref import apply_crossrefs
-from .execute import execute_document
 from .html import copy_assets, render_page, search_enabled
 from .options import chunk_options, document_formats
-from .pandoc import html_to_blocks, markdown_to_ast
+from .pandoc import markdown_to_ast
 from .publish import scratch_folder, staged_output
 from .qmd import Document, parse_qmd
-from .resources import changed_since, copy_resources, snapshot
+from .resources import copy_resources
 from .search import write_search_index
 from .site_libs import copy_site_libs
+from .schedule import Job, Scheduler, Speculation
 from .site_map import OUTPUT_SUFFIX, Page, SiteMap
 from .typst import render_pdf
+from .typst_table import html_tables_to_blocks
 from .weave import weave
 
 
@@ -113,8 +114,9 @@ def _copy_local_images(ast: dict, doc_dir: Path, project_dir: Path, target_doc_d
 
 
 def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict | None = None,
-                   fingerprint: str = "", cache_dir: Path | None = None, jobs: int | None = None,
-                   progress: Callable[[str], None] = print_progress) -> BuildResult:
+                   fingerprint: str = "", inputs: dict | None = None, optional_inputs: dict | None = None,
+                   speculate: Callable[[], Speculation] | None = None, cache_dir: Path | None = None,
+                   jobs: int | None = None, progress: Callable[[str], None] = print_progress) -> BuildResult:
     """Render every document of a Quarto website project into ``out_dir``, atomically.
 
     Parameters
@@ -127,8 +129,20 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         Variables added to this process's environment for the kernels; a
         value of None removes that variable.
     fingerprint : str
-        Anything else the documents' results depend on (code version, data
-        hash). Part of the cache key.
+        Anything else every document's results depend on; the same as one more
+        entry of ``inputs``.
+    inputs : dict, optional
+        Required inputs, name to fingerprint (the analysis code, the data):
+        part of every document's cache key.
+    optional_inputs : dict, optional
+        Inputs only some documents read, name to fingerprint (None when absent).
+        A document depends on one only if its code called
+        :func:`renderer.dependencies.record_input` with that name while it ran.
+    speculate : callable, optional
+        Called after execution; returns (kernel variables, optional inputs) as
+        the next build will see them. Documents whose recorded optional inputs
+        will change are executed again with those while pages convert, so the
+        next build is served from the cache (see :mod:`renderer.schedule`).
     cache_dir : Path, optional
         Execution cache folder; None disables caching.
     jobs : int, optional
@@ -160,33 +174,44 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
 
     with staged_output(out_dir, protect=(project.root,)) as staging, scratch_folder("renderer-typst") as scratch:
         _copy_search_libs(site, staging)  # first, so a missing `npm ci` fails before minutes of execution
-        executed_by_doc, options_by_doc = _execute_all(_ExecutionContext(
-            project=project, sources=sources, cache=cache, config_text=config_text, fingerprint=fingerprint,
-            kernel_env=kernel_env, jobs=jobs, progress=progress, result=result))
-        # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            converted = list(pool.map(
-                lambda source: _convert(source, project, site, executed_by_doc[source.rel],
-                                        options_by_doc[source.rel], staging, scratch, progress),
-                sources))
-        for outputs, warnings in converted:  # document order, whatever order they finished in
-            result.outputs.extend(outputs)
-            result.warnings.extend(warnings)
-        copy_assets(staging)
-        _write_search(site, staging)
-        for css in _extra_css(sources):
-            if (project.root / css).is_file():
-                (staging / css).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(project.root / css, staging / css)
-        copied = copy_resources(project.root, project.resources, staging)
-        for pattern in project.resources:
-            if not pattern.startswith("!") and not any(True for _ in project.root.glob(pattern.rstrip("/"))):
-                progress(f"  WARNING resources: {pattern!r} matches no file")
-                result.warnings.append(f"_quarto.yml: resource {pattern!r} matches no file")
-        if copied:
-            progress(f"  copied {len(copied)} resource file(s)")
+        jobs_list, options_by_doc = _jobs(project, sources, config_text, {**(inputs or {}), "": fingerprint})
+        scheduler = Scheduler(project, cache, kernel_env, optional_inputs or {}, jobs, progress, len(sources))
+        with scheduler, conversion_cache.active(Path(cache_dir) / "conversions" if cache_dir is not None else None):
+            executed_by_doc = {job.rel: scheduler.cached(job) for job in jobs_list}
+            pending = [job for job in jobs_list if executed_by_doc[job.rel] is None]
+            executed_by_doc.update(scheduler.execute(pending))
+            result.cached.extend(job.rel for job in jobs_list if job not in pending)
+            result.executed.extend(job.rel for job in pending)
+            scheduler.speculate(jobs_list, speculate)
+            _publish(sources, project, site, executed_by_doc, options_by_doc, staging, scratch, jobs, progress, result)
     progress(f"site published to {result.out_dir} in {time.perf_counter() - started:.1f}s")
     return result
+
+
+def _publish(sources, project, site, executed_by_doc, options_by_doc, staging, scratch, jobs, progress, result):
+    """Convert every document into ``staging`` and copy the site's assets and resources there."""
+    # Conversion is Pandoc and Typst work outside Python, so documents convert in parallel too.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        converted = list(pool.map(
+            lambda source: _convert(source, project, site, executed_by_doc[source.rel],
+                                    options_by_doc[source.rel], staging, scratch, progress),
+            sources))
+    for outputs, warnings in converted:  # document order, whatever order they finished in
+        result.outputs.extend(outputs)
+        result.warnings.extend(warnings)
+    copy_assets(staging)
+    _write_search(site, staging)
+    for css in _extra_css(sources):
+        if (project.root / css).is_file():
+            (staging / css).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(project.root / css, staging / css)
+    copied = copy_resources(project.root, project.resources, staging)
+    for pattern in project.resources:
+        if not pattern.startswith("!") and not any(True for _ in project.root.glob(pattern.rstrip("/"))):
+            progress(f"  WARNING resources: {pattern!r} matches no file")
+            result.warnings.append(f"_quarto.yml: resource {pattern!r} matches no file")
+    if copied:
+        progress(f"  copied {len(copied)} resource file(s)")
 
 
 def _convert(source: _Source, project: Project, site: SiteMap, executed, options: list, staging: Path,
@@ -210,7 +235,7 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
             woven = weave(source.document, executed, options, "typst",
                           scratch / doc_dir / f"{stem}_files" / "figure-typst", f"{stem}_files/figure-typst")
             ast = apply_callouts(markdown_to_ast(woven.markdown, source.rel), "typst")
-            tables = html_to_blocks(woven.html_tables, source.rel)
+            tables = html_tables_to_blocks(woven.html_tables, source.rel)
             warnings = apply_crossrefs(ast, number_sections, None, tables)
             _copy_local_images(ast, project.root / doc_dir, project.root, scratch / doc_dir)
             render_pdf(ast, format_opts, source.document.front_matter, scratch / doc_dir / f"{stem}.typ",
@@ -223,80 +248,19 @@ def _convert(source: _Source, project: Project, site: SiteMap, executed, options
     return outputs, all_warnings
 
 
-@dataclass(frozen=True)
-class _ExecutionContext:
-    """What executing a project's documents needs; ``result`` collects which ran and which were cached."""
-
-    project: Project
-    sources: list[_Source]
-    cache: ExecutionCache
-    config_text: str               # _quarto.yml as read: part of every cache key
-    fingerprint: str               # the caller's inputs (data hash, ...): part of every cache key
-    kernel_env: dict
-    jobs: int
-    progress: Callable[[str], None]
-    result: BuildResult
-
-
-def _execute_all(context: _ExecutionContext) -> tuple[dict, dict]:
-    """Run (or fetch from the cache) every document; up to ``jobs`` kernels at once.
-
-    Documents are independent, each in its own kernel, so they run in parallel
-    threads; the first failure cancels what has not started and is re-raised.
-
-    Returns
-    -------
-    executed_by_doc, options_by_doc
-        Both keyed by the document's project-relative path.
-    """
-    project, sources, cache, progress, result = (context.project, context.sources, context.cache,
-                                                 context.progress, context.result)
-    config_text, fingerprint, kernel_env = context.config_text, context.fingerprint, context.kernel_env
-    executed_by_doc, options_by_doc = {}, {}
-    pending = []
+def _jobs(project, sources, config_text, inputs) -> tuple[list, dict]:
+    """One :class:`Job` per document (its key: source, config, formats and required inputs)."""
+    jobs, options_by_doc = [], {}
+    required = json.dumps(inputs, sort_keys=True)
     for number, source in enumerate(sources, 1):
         first_options = next(iter(source.formats.values()))
         options = [chunk_options(project, source.document, first_options, chunk)
                    for chunk in source.document.chunks]
         options_by_doc[source.rel] = options
-        key = cache_key(__version__, source.rel, source.text, config_text, fingerprint,
+        key = cache_key(__version__, source.rel, source.text, config_text, required,
                         json.dumps(source.formats, sort_keys=True, default=str))
-        cached = cache.load(key, project.root)
-        if cached is not None:
-            progress(f"[{number}/{len(sources)}] {source.rel}: unchanged, using cached results")
-            result.cached.append(source.rel)
-            executed_by_doc[source.rel] = cached
-        else:
-            pending.append((number, source, options, first_options, key))
-
-    def run(number, source, options, first_options, key):
-        progress(f"[{number}/{len(sources)}] {source.rel}: executing "
-                 f"{sum(1 for o in options if o['eval'])} chunk(s)")
-        started = time.perf_counter()
-        executed = execute_document(source.document, source.rel, options, kernel_env, first_options, progress)
-        progress(f"  {source.rel}: executed in {time.perf_counter() - started:.1f}s")
-        return executed
-
-    # Resource files written by documents are attributed to the cache entry by
-    # comparing snapshots, which needs documents that write resources to run alone.
-    before = snapshot(project.root, project.resources)
-    with ThreadPoolExecutor(max_workers=max(1, context.jobs)) as pool:
-        futures = {pool.submit(run, *item): item for item in pending}
-        try:
-            for future in as_completed(futures):
-                number, source, _options, _first, key = futures[future]
-                executed_by_doc[source.rel] = future.result()
-                result.executed.append(source.rel)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    generated = changed_since(project.root, project.resources, before)
-    for _number, source, _options, _first, key in pending:
-        # Each entry keeps every file this build generated: restoring any one
-        # cached document then brings back a consistent downloads/ folder.
-        cache.store(key, executed_by_doc[source.rel], project.root, generated)
-    return executed_by_doc, options_by_doc
+        jobs.append(Job(number, source.rel, source.document, options, first_options, key))
+    return jobs, options_by_doc
 
 
 def _extra_css(sources: list[_Source]) -> set:

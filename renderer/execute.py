@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+# nbformat and nbclient are imported where a kernel starts: a fully cached build never
+# starts one, and importing them costs it about 0.9 s.
 
 from .errors import ChunkError
 from .images import compress_outputs
@@ -54,6 +53,9 @@ class _Kernel:
     """One kernel for one document; ``run`` executes a cell and returns its outputs."""
 
     def __init__(self, cwd: Path, env: dict, socket_dir: Path):
+        import nbformat
+        from nbclient import NotebookClient
+
         self.notebook = nbformat.v4.new_notebook(metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
         # "immediate": the kernel has nothing left to flush, and a graceful stop costs ~0.7 s per document.
@@ -74,6 +76,8 @@ class _Kernel:
         return self._context.__exit__(*exc)
 
     def run(self, code: str, allow_error: bool = False) -> list:
+        import nbformat
+
         cell = nbformat.v4.new_code_cell(code)
         if allow_error:
             cell.metadata["tags"] = ["raises-exception"]
@@ -141,6 +145,8 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
 
 def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
                progress: Callable[[str], None], number: int, total: int) -> list:
+    from nbclient.exceptions import CellExecutionError
+
     started = time.perf_counter()
     if not options["warning"]:
         # Quarto silences warnings for the chunk only; restore the filters after.
@@ -159,6 +165,8 @@ def _run_chunk(kernel: _Kernel, chunk: Chunk, options: dict, display_name: str,
 
 
 def _inline_values(kernel: _Kernel, part: Markdown, display_name: str) -> list:
+    from nbclient.exceptions import CellExecutionError
+
     expressions = part.inline_expressions()
     if not expressions:
         return []

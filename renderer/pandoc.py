@@ -6,6 +6,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from . import conversion_cache
 from .errors import RenderError
 
 # Quarto reads markdown with these; `citations` is what turns @fig-x into a Cite we can resolve.
@@ -31,9 +32,14 @@ def run_pandoc(args: list[str], text: str, what: str) -> str:
 
     ``what`` names the input in the error message (e.g. the document path).
     """
+    entry = conversion_cache.pandoc_key(pandoc_path(), args, text)
+    cached = conversion_cache.load(entry)
+    if cached is not None:
+        return cached.read_text(encoding="utf-8")
     result = subprocess.run([pandoc_path(), *args], input=text, capture_output=True, text=True)
     if result.returncode != 0:
         raise RenderError(f"{what}: pandoc {' '.join(args)} failed:\n{result.stderr.strip()}")
+    conversion_cache.store_text(entry, result.stdout)
     return result.stdout
 
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import yaml
 
+from . import conversion_cache
 from .errors import RenderError
 from .pandoc import run_pandoc
 
@@ -15,14 +17,19 @@ _TEMPLATE_OPTIONS = ("papersize", "margin", "fontsize", "mainfont", "columns", "
 _FRONT_MATTER = ("title", "subtitle", "author", "date", "abstract")
 
 # Captions already carry "Figure 1:" from renderer.crossref (so HTML and PDF agree);
-# Typst must not number them again. Tables get book-style rules: a top and bottom rule
-# around the table and Pandoc's own rule under the header, no cell grid.
+# Typst must not number them again. Pandoc's own tables get book-style rules: a top and
+# bottom rule around the table and Pandoc's rule under the header, no cell grid; HTML
+# tables (renderer.typst_table) carry their own look and are labelled so these rules skip
+# them. A table's caption goes above it, as in Quarto.
 _PREAMBLE = """\
 #set figure(numbering: none)
 #show figure: set block(breakable: true)
 #set table(stroke: none, inset: (x: 5pt, y: 3.5pt))
 #show table: set text(size: 0.88em)
-#show table: it => block(stroke: (top: 0.8pt + black, bottom: 0.8pt + black), it)
+#show table: it => if it.at("label", default: none) == <qr-styled-table> { it } else {
+  block(stroke: (top: 0.8pt + black, bottom: 0.8pt + black), it) }
+#show figure: it => if str(it.at("label", default: <none>)).starts-with("tbl-") {
+  set figure.caption(position: top); it } else { it }
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show link: set text(fill: rgb("#1a5fb4"))
 """
@@ -60,7 +67,13 @@ def compile_typst(typ_path: Path, pdf_path: Path, root: Path, what: str) -> None
     import typst
 
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    entry = conversion_cache.typst_key(typ_path.read_text(encoding="utf-8"), root)
+    cached = conversion_cache.load(entry)
+    if cached is not None:
+        shutil.copyfile(cached, pdf_path)
+        return
     try:
         typst.compile(str(typ_path), output=str(pdf_path), root=str(root))
     except Exception as error:  # typst raises its own TypstError; its message is what matters
         raise RenderError(f"{what}: typst could not compile {typ_path.name}: {error}") from error
+    conversion_cache.store_file(entry, pdf_path)

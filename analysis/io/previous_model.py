@@ -18,6 +18,8 @@ from ..model.results import SE_HC3
 # The site build copies the last published downloads/model.json to a temporary
 # file and names it here; unset on a first build.
 PREVIOUS_MODEL_ENV_VAR = "REPORT_PREVIOUS_MODEL"
+# The name pages record (renderer.dependencies.record_input) when they read the previous model.
+PREVIOUS_MODEL_INPUT = "previous-model"
 
 _REQUIRED_KEYS = ("n", "reference", "r_squared", "coefficients")
 INFERENCE_FIELDS = ("estimate", "p", "ci_low", "ci_high")
@@ -101,6 +103,10 @@ def read_previous_model(path: str | os.PathLike | None = None) -> PreviousModel:
     the summary can say so instead of silently skipping the comparison.
     """
     if path is None:
+        from renderer.dependencies import record_input
+
+        # The builtin renderer re-executes only the pages that record this input when it changes.
+        record_input(PREVIOUS_MODEL_INPUT)
         path = os.environ.get(PREVIOUS_MODEL_ENV_VAR, "").strip() or None
     if path is None:
         return PreviousModel(path=None, contract=None, problem=None)
