@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,16 @@ class ReportBundle:
 
     results: ModelResults
     targeting: Targeting
-    changes: Comparison
+    previous: str | os.PathLike | None = None
+
+    @cached_property
+    def changes(self) -> Comparison:
+        """This build against the previous one, read only when a page asks.
+
+        Reading the previous ``model.json`` makes a page depend on it (the builtin
+        renderer's per-page cache re-runs exactly the pages that read it).
+        """
+        return compare_with_previous(self.results, read_previous_model(self.previous))
 
 
 def setup(data: str | Path | None = None, downloads: Path = DOWNLOADS_DIR,
@@ -54,5 +64,4 @@ def setup(data: str | Path | None = None, downloads: Path = DOWNLOADS_DIR,
     if not downloads_current(results, downloads):
         write_target_lists(targeting, downloads)
         write_downloads(results, downloads)  # model.json last: it marks the set as complete
-    return ReportBundle(results=results, targeting=targeting,
-                        changes=compare_with_previous(results, read_previous_model(previous)))
+    return ReportBundle(results=results, targeting=targeting, previous=previous)
