@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -29,3 +31,13 @@ def assert_clean_refusal(completed: subprocess.CompletedProcess, *needles: str) 
     assert "Traceback" not in completed.stderr, completed.stderr[-3000:]
     for needle in needles:
         assert needle in completed.stderr, (needle, completed.stderr[-2000:])
+
+
+@pytest.fixture
+def user_folder(tmp_path) -> Path:
+    """A folder a user owns, with files that must survive every command."""
+    folder = tmp_path / "my documents"
+    (folder / "notes").mkdir(parents=True)
+    (folder / "notes" / "plan.txt").write_text("quarterly plan\n")
+    (folder / "photo.jpg").write_bytes(os.urandom(256))
+    return folder
