@@ -26,7 +26,7 @@ INFERENCE_FIELDS = ("estimate", "p", "ci_low", "ci_high")
 
 
 class ModelContractError(AnalysisError):
-    """A ``model.json`` does not have the shape :func:`analysis.export.model_contract` writes."""
+    """A ``model.json`` does not have the shape :func:`analysis.io.export.model_contract` writes."""
 
 
 @dataclass(frozen=True)

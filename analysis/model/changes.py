@@ -204,7 +204,7 @@ def compare_models(previous: dict, current: dict, alpha: float = ALPHA) -> Model
     Parameters
     ----------
     previous, current : dict
-        Contracts as :func:`analysis.export.model_contract` writes them.
+        Contracts as :func:`analysis.io.export.model_contract` writes them.
     alpha : float
         Significance level of the significance-flip rule.
 

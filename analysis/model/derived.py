@@ -36,6 +36,11 @@ def standardized_residuals(r: ModelResults) -> np.ndarray:
     return customers["residual"].to_numpy(dtype=float) / (r.full.sigma * np.sqrt(1.0 - leverage))
 
 
+def root_abs_standardized_residuals(r: ModelResults) -> np.ndarray:
+    """√|standardized residual|, the scale-location plot's y (R's plot.lm, panel 3)."""
+    return np.sqrt(np.abs(standardized_residuals(r)))
+
+
 def largest(values: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` largest values, largest first (ties in file order)."""
     k = min(k, len(values))

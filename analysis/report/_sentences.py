@@ -122,3 +122,19 @@ def contrast(r: ModelResults, level: str, versus: str) -> tuple[float, float, fl
         return -float(row.difference), -float(row.ci_high), -float(row.ci_low)
     raise KeyError(f"no contrast between {level!r} and {versus!r}; the segments are: {', '.join(r.levels)}")
 
+
+def directional(estimate: float, low: float, high: float, ci: str, words: dict[int, str]) -> tuple[str, str]:
+    """An effect whose interval lies on one side of zero: ``("$24.31 higher", "(95% CI $20.00 to $28.62 higher)")``.
+
+    ``words`` is :data:`COMPARATIVE` or :data:`QUANTITY`; the interval is stated as
+    magnitudes with the same direction word, so a negative effect reads "$a to $b lower".
+    """
+    word = words[sign(estimate)]
+    small, large = magnitude_interval(low, high)
+    return f"{dollars(abs(estimate))} {word}", f"({ci} {dollars(small)} to {dollars(large)} {word})"
+
+
+def undirected(estimate: float, low: float, high: float, ci: str) -> tuple[str, str]:
+    """An effect whose interval spans zero, signed and without a direction word: ``("-$1.20", "(95% CI ...)")``."""
+    return dollars(estimate), f"({ci} {dollars(low)} to {dollars(high)})"
+

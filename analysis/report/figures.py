@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 from ..data import PREDICTORS
 from ..io.atomic import atomic_output
 from ..model.derived import (cooks_contour, largest, partial_effect_curve, predictor_deciles, qq_points,
-                             qq_reference_line, smoother, standardized_residuals)
+                             qq_reference_line, root_abs_standardized_residuals, smoother,
+                             standardized_residuals)
 from ..model.results import ModelResults, segment_term
 from ._figure_style import (ACCENT, BAND_ALPHA, GUIDE, INK, REPORT_DPI, dollar_axis, draw_points, house_style,
                             label_points, new_figure, segment_color, style_axes)
@@ -79,7 +80,7 @@ def diagnostics(r: ModelResults, ax=None) -> Figure:
         qq.axline((0, intercept), slope=slope, color=GUIDE, linewidth=0.8, linestyle=":")
         qq.set(title="Normal Q-Q", xlabel="Theoretical normal quantile", ylabel="Standardized residual")
 
-        root = np.sqrt(np.abs(standardized))
+        root = root_abs_standardized_residuals(r)
         draw_points(scale, fitted, root)
         curve = smoother(fitted, root)
         scale.plot(curve[:, 0], curve[:, 1], color=ACCENT, linewidth=1.4)

@@ -26,8 +26,8 @@ from ..data import PREDICTORS
 from ..model.derived import mean_customer_value
 from ..model.results import ModelResults, segment_term
 from ._sentences import (ASSOCIATED, COMPARATIVE, F_DECIMALS, INDISTINGUISHABLE, PREDICTOR_WORDING, QUANTITY,
-                         SHARE_DECIMALS, contrast, customers_model, dollars, excludes_zero, holding_clause,
-                         join, magnitude_interval, require_term, rfm_nouns, sign)
+                         SHARE_DECIMALS, contrast, customers_model, directional, dollars, excludes_zero,
+                         holding_clause, join, require_term, rfm_nouns, sign, undirected)
 from .caveats import caveats, caveats_markdown
 from .formatting import integer, number, percent
 from .wording import ci_label, p_phrase
@@ -63,7 +63,7 @@ def rfm_effect(r: ModelResults, predictor: str) -> str:
 
     Examples
     --------
-    >>> from analysis.cache import load_results
+    >>> from analysis.model import load_results
     >>> rfm_effect(load_results(), "Frequency")  # doctest: +ELLIPSIS
     'Holding recency, basket size and segment constant, each additional order ... is associated with roughly $... higher customer value (95% CI $... to $... higher).'
     """
@@ -73,20 +73,16 @@ def rfm_effect(r: ModelResults, predictor: str) -> str:
     row = r.coefficient(predictor)
     wording = PREDICTOR_WORDING[predictor]
     step = wording.step
-    estimate, low, high = row.estimate * step, row.ci_low * step, row.ci_high * step
-    ci = ci_label(r.alpha)
+    per_step = (row.estimate * step, row.ci_low * step, row.ci_high * step, ci_label(r.alpha))
     holding = holding_clause(r, predictor)
     per_unit = "" if step == 1 else (
         f", or {dollars(row.estimate)} {wording.per_unit} as in the coefficient table")
     if excludes_zero(row.ci_low, row.ci_high):
-        direction = COMPARATIVE[sign(estimate)]
-        small, large = magnitude_interval(low, high)
-        return (f"{holding}, {wording.step_phrase} {ASSOCIATED} roughly {dollars(abs(estimate))} "
-                f"{direction} customer value ({ci} {dollars(small)} to {dollars(large)} {direction})"
-                f"{per_unit}.")
+        amount, interval = directional(*per_step, COMPARATIVE)
+        return f"{holding}, {wording.step_phrase} {ASSOCIATED} roughly {amount} customer value {interval}{per_unit}."
+    value, interval = undirected(*per_step)
     return (f"{holding}, the association between {wording.noun} and customer value is "
-            f"{INDISTINGUISHABLE}: {dollars(estimate)} {wording.per_step} "
-            f"({ci} {dollars(low)} to {dollars(high)}){per_unit}.")
+            f"{INDISTINGUISHABLE}: {value} {wording.per_step} {interval}{per_unit}.")
 
 
 def rfm_effects(r: ModelResults) -> str:
@@ -98,15 +94,14 @@ def rfm_effects(r: ModelResults) -> str:
 
 def _difference_sentence(r: ModelResults, level: str, versus: str, difference: float,
                          ci_low: float, ci_high: float, subject: str) -> str:
-    ci = ci_label(r.alpha)
+    effect = (difference, ci_low, ci_high, ci_label(r.alpha))
     if excludes_zero(ci_low, ci_high):
-        amount = QUANTITY[sign(difference)]
-        small, large = magnitude_interval(ci_low, ci_high)
-        return (f"{subject}, {level} customers have on average {dollars(abs(difference))} {amount} "
-                f"customer value than {versus} customers ({ci} {dollars(small)} to {dollars(large)} "
-                f"{amount}).")
+        amount, interval = directional(*effect, QUANTITY)
+        return (f"{subject}, {level} customers have on average {amount} customer value than {versus} "
+                f"customers {interval}.")
+    value, interval = undirected(*effect)
     return (f"{subject}, the difference in customer value between {level} and {versus} customers is "
-            f"{INDISTINGUISHABLE}: {dollars(difference)} ({ci} {dollars(ci_low)} to {dollars(ci_high)}).")
+            f"{INDISTINGUISHABLE}: {value} {interval}.")
 
 
 def segment_effect(r: ModelResults, level: str) -> str:
@@ -125,15 +120,13 @@ def segment_effect(r: ModelResults, level: str) -> str:
 
 
 def _segment_sentence(r: ModelResults, level: str, row) -> str:
-    ci = ci_label(r.alpha)
     subject = f"Compared with {r.reference} customers who have the same {rfm_nouns()}"
+    effect = (row.estimate, row.ci_low, row.ci_high, ci_label(r.alpha))
     if excludes_zero(row.ci_low, row.ci_high):
-        amount = QUANTITY[sign(row.estimate)]
-        small, large = magnitude_interval(row.ci_low, row.ci_high)
-        return (f"{subject}, {level} customers have on average {dollars(abs(row.estimate))} {amount} "
-                f"customer value ({ci} {dollars(small)} to {dollars(large)} {amount}).")
-    return (f"{subject}, the difference for {level} customers is {INDISTINGUISHABLE}: "
-            f"{dollars(row.estimate)} ({ci} {dollars(row.ci_low)} to {dollars(row.ci_high)}).")
+        amount, interval = directional(*effect, QUANTITY)
+        return f"{subject}, {level} customers have on average {amount} customer value {interval}."
+    value, interval = undirected(*effect)
+    return f"{subject}, the difference for {level} customers is {INDISTINGUISHABLE}: {value} {interval}."
 
 
 def segment_effects(r: ModelResults) -> str:

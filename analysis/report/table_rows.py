@@ -1,9 +1,9 @@
 """The cells every report table shows, as tidy frames of displayed strings.
 
 Each ``*_rows`` function reads only the results object and returns exactly the
-text a reader sees, formatted with :mod:`analysis.formatting`. The great_tables
-builders in :mod:`analysis.tables` render these frames and nothing else, so a
-test (or a sentence in :mod:`analysis.prose`) can compare against a cell at the
+text a reader sees, formatted with :mod:`analysis.report.formatting`. The great_tables
+builders in :mod:`analysis.report.tables` render these frames and nothing else, so a
+test (or a sentence in :mod:`analysis.report.prose`) can compare against a cell at the
 precision the table displays. Key columns (``term``, ``segment``, ...) carry the
 results' own names so rows can be looked up without parsing labels.
 """
@@ -56,14 +56,14 @@ def _coefficient_row(results: ModelResults, term: str, group: str, label: str, u
 
 
 def coefficient_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.coefficients`, one row per term.
+    """Displayed cells of :func:`analysis.report.tables.coefficients`, one row per term.
 
     The intercept is left out (it is an extrapolation to R = F = M = 0) and the
     reference segment appears as a row of its own with ``—`` for its estimate.
 
     Examples
     --------
-    >>> from analysis.cache import load_results
+    >>> from analysis.model import load_results
     >>> coefficient_rows(load_results()).set_index("term").loc["Frequency", "unit"]
     'per order'
     """
@@ -103,7 +103,7 @@ NESTED_GROUP = "Segment labels beyond RFM (nested F-test)"
 
 
 def model_fit_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.model_fit`: ``statistic`` key, ``rfm_only``, ``full``."""
+    """Displayed cells of :func:`analysis.report.tables.model_fit`: ``statistic`` key, ``rfm_only``, ``full``."""
     rows = [{"statistic": key, "group": FIT_GROUP, "label": label,
              "rfm_only": show(getattr(results.rfm_only, key)), "full": show(getattr(results.full, key))}
             for key, label, show in FIT_ROWS]
@@ -120,7 +120,7 @@ def model_fit_rows(results: ModelResults) -> pd.DataFrame:
 
 
 def segment_effect_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.segment_effects`: every pair of segments.
+    """Displayed cells of :func:`analysis.report.tables.segment_effects`: every pair of segments.
 
     Pairs that involve the reference come first and read "segment vs reference";
     ``p_holm`` is adjusted over all pairs together.
@@ -150,7 +150,7 @@ def _flag_shown(results: ModelResults, label: str) -> str:
 
 
 def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISALIGNED) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.misaligned_customers`: the ``top`` most extreme."""
+    """Displayed cells of :func:`analysis.report.tables.misaligned_customers`: the ``top`` most extreme."""
     if top < 1:
         raise ValueError(f"top must be at least 1 customer, got {top}")
     chosen = misaligned_by_extremity(results).head(top)
@@ -165,7 +165,7 @@ def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISAL
 
 
 def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.misaligned_counts`: flagged customers per segment."""
+    """Displayed cells of :func:`analysis.report.tables.misaligned_counts`: flagged customers per segment."""
     counts = results.customers["Segment"].value_counts()
     rows = []
     for level in results.levels:
@@ -182,7 +182,7 @@ def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
 
 
 def segment_profile_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.segment_profile`, one row per segment plus a total.
+    """Displayed cells of :func:`analysis.report.tables.segment_profile`, one row per segment plus a total.
 
     Shares of customers and of total CustomerValue are of the whole cohort, so the
     segment rows sum to 100% (up to rounding of the displayed digit).
@@ -198,7 +198,7 @@ def segment_profile_rows(results: ModelResults) -> pd.DataFrame:
 
 
 def target_list_rows(results: ModelResults, targeting: Targeting) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.target_lists`: one row per campaign list."""
+    """Displayed cells of :func:`analysis.report.tables.target_lists`: one row per campaign list."""
     rows = []
     for target in targeting.lists:
         rows.append({"key": target.key, "name": target.name, "rule": target.rule,
@@ -212,7 +212,7 @@ DIAGNOSTIC_GROUPS = ("Collinearity", "Error distribution", "Influence")
 
 
 def diagnostic_rows(results: ModelResults) -> pd.DataFrame:
-    """Displayed cells of :func:`analysis.tables.diagnostic_checks`: ``check`` key, ``value``, ``reading``."""
+    """Displayed cells of :func:`analysis.report.tables.diagnostic_checks`: ``check`` key, ``value``, ``reading``."""
     d = results.diagnostics
     collinearity, errors, influence = DIAGNOSTIC_GROUPS
     rows = []

@@ -1,4 +1,4 @@
-"""Helpers for reading what a table displays, and for relabelling fitted results.
+"""Helpers for the table tests: the builders, reading what a cell displays, relabelling results.
 
 ``displayed_number`` turns a cell back into the number it shows, so a test can
 compare a cell with the results at the precision the cell displays.
@@ -10,10 +10,23 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from analysis import tables
 from analysis.model.results import ModelResults, segment_term
+from analysis.model.targeting import build_targeting
 
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
 HOSTILE_ATTRIBUTE = '"><script>alert(2)</script>'
+
+# The report's tables built from results alone (diagnostic_checks has no segment rows).
+TABLE_BUILDERS = {
+    "coefficients": tables.coefficients,
+    "model_fit": tables.model_fit,
+    "segment_effects": tables.segment_effects,
+    "misaligned_customers": tables.misaligned_customers,
+    "misaligned_counts": tables.misaligned_counts,
+    "segment_profile": tables.segment_profile,
+    "target_lists": lambda results: tables.target_lists(results, build_targeting(results)),
+}
 
 
 def relabel_segment(results: ModelResults, old: str, new: str) -> ModelResults:

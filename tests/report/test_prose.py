@@ -2,7 +2,7 @@
 
 The central promise: a number in a sentence is the number in the matching table
 cell at the precision the table displays. The expected cells come from
-:mod:`analysis.table_rows` (what the tables print), never from the prose module.
+:mod:`analysis.report.table_rows` (what the tables print), never from the prose module.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The whole report, built from the default data by the README's main command.
 
 Numbers in the summary and the PDF are checked against the published model.json,
-formatted here independently of analysis.formatting.
+formatted here independently of analysis.report.formatting.
 """
 from __future__ import annotations
 

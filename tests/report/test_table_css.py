@@ -15,18 +15,12 @@ import pandas as pd
 import pytest
 
 from analysis import tables
-from analysis.model.targeting import build_targeting
 from analysis.report._table_style import bold_rows, build_table, mute_rows
+from displayed import TABLE_BUILDERS
 
 BUILDERS = {
-    "coefficients": tables.coefficients,
-    "model_fit": tables.model_fit,
-    "segment_effects": tables.segment_effects,
-    "misaligned_customers": tables.misaligned_customers,
-    "misaligned_counts": tables.misaligned_counts,
-    "segment_profile": tables.segment_profile,
+    **TABLE_BUILDERS,
     "diagnostic_checks": tables.diagnostic_checks,
-    "target_lists": lambda results: tables.target_lists(results, build_targeting(results)),
     "chapter_style": lambda results: mute_rows(bold_rows(build_table(
         pd.DataFrame({"segment": ["A", "B"], "share": ["1.0%", "2.0%"]}), table_id="table-css-check",
         title="Title", subtitle="Subtitle", labels={"segment": "Segment", "share": "Share"},

@@ -13,17 +13,10 @@ from analysis import tables
 from analysis.model.targeting import build_targeting
 from analysis.model.results import PREDICTOR_UNITS, SE_HC3, segment_term
 from renderer.pandoc import run_pandoc
-from displayed import HOSTILE_ATTRIBUTE, HOSTILE_IMG, decimals_shown, displayed_number, relabel_segment
+from displayed import (HOSTILE_ATTRIBUTE, HOSTILE_IMG, TABLE_BUILDERS, decimals_shown, displayed_number,
+                       relabel_segment)
 
-BUILDERS = {
-    "coefficients": tables.coefficients,
-    "model_fit": tables.model_fit,
-    "segment_effects": tables.segment_effects,
-    "misaligned_customers": tables.misaligned_customers,
-    "misaligned_counts": tables.misaligned_counts,
-    "segment_profile": tables.segment_profile,
-    "target_lists": lambda results: tables.target_lists(results, build_targeting(results)),
-}
+BUILDERS = TABLE_BUILDERS
 WITHOUT_SEGMENT_LABELS = {"model_fit", "target_lists"}
 
 
