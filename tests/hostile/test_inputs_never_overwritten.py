@@ -5,7 +5,7 @@ import hashlib
 import shutil
 
 import pytest
-from hostile_cli import REPO, user_folder  # noqa: F401 (fixture), assert_clean_refusal, run_cli, tree_hashes
+from hostile_cli import REPO, assert_clean_refusal, run_cli, tree_hashes, user_folder  # noqa: F401 (user_folder is a fixture)
 
 CUSTOMERS = REPO / "data" / "customers.csv"
 

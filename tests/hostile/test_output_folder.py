@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from hostile_cli import REPO, user_folder  # noqa: F401 (fixture), assert_clean_refusal, run_cli, tree_hashes
+from hostile_cli import REPO, assert_clean_refusal, run_cli, tree_hashes, user_folder  # noqa: F401 (user_folder is a fixture)
 
 from renderer import SITE_MARKER, PublishError, check_output_folder, staged_output
 from renderer.publish import clean_orphans
