@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.orders.synthetic import generate_order_log  # noqa: E402 – after the path is set
+from analysis.orders.simulate_log import generate_order_log  # noqa: E402 – after the path is set
 
 OUT = ROOT / "benchmarks" / "out"
 AS_OF = "2011-06-30"

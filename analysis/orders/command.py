@@ -20,7 +20,8 @@ def run_rfm_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """
     roles = parse_column_roles(args.column)
     run = derive_customers(args.orders, args.as_of, roles=roles, margin=args.margin,
-                           holdout_months=args.holdout_months)
+                           holdout_months=args.holdout_months, dedupe=getattr(args, "dedupe", "auto"),
+                           labels=getattr(args, "labels", None))
     write_customer_table(run, args.out)
     print(format_log(run, args.out), file=out if out is not None else sys.stdout)
     return 0
@@ -43,9 +44,19 @@ def format_log(run: RFMRun, out_path: Path | None = None) -> str:
              "cleaning (each line counted under the first rule it breaks):"]
     lines += [f"  {rule:<{width}}  {count:>12,} removed" for rule, count in c.rows()]
     lines.append(f"  {'kept':<{width}}  {c.kept:>12,}")
+    if not c.dedupe:
+        lines.append(f"  identical lines kept (not de-duplicated): {c.identical_kept:,}")
+    if not run.orders_per_day:
+        lines.append(f"cancellation lines ({c.cancellations:,}), netted against the orders they cancel:")
+        lines += [f"  {how:<{width}}  {count:>12,}" for how, count in c.netting_rows()]
     lines.append(f"as of {p.as_of}: window {p.window_start} (excl.) to {p.as_of}; "
                  f"holdout to {p.holdout_end} ({p.holdout_months} months, {run.holdout}); margin {p.margin:.0%}")
     lines += [f"note: {note}" for note in run.notes()]
+    if run.labels is not None:
+        lines.append(f"Segment: CRM labels from {run.labels.source} for all {run.labels.labelled:,} customers "
+                     f"({run.labels.ignored:,} labelled IDs without an order by {p.as_of} ignored)")
+    else:
+        lines.append("Segment: rule-based label of the R x F segment (no --labels file)")
     sizes = run.customers["Segment"].value_counts()
     lines.append("segments: " + ", ".join(f"{label} {int(n):,}" for label, n in sizes.items()))
     target = f" to {out_path}" if out_path is not None else ""
