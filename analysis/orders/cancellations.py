@@ -90,7 +90,10 @@ def match_cancellations(typed: ibis.Table, cancelled: ibis.BooleanValue, kept: i
 
     raw = common(cancelled)
     cancels = raw.group_by(list(_KEY)).aggregate(cents=raw.cents.sum(), lines=raw.lines.sum())
+    # Only customers with a cancellation can match: a semi-join keeps the joins below small
+    # (measured: the matching took as long as the customer table before it, 1M lines).
     originals = common(kept).select(*_KEY)
+    originals = originals.filter(originals.customer.isin(cancels.customer))
 
     # Rule 1: the same invoice number without the C.
     keys = ["customer", "order", "product"] if roles.product else ["customer", "order"]

@@ -134,7 +134,11 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
 
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
-    date_format = detect_date_format(source.table, roles.date)
+    try:
+        date_format = detect_date_format(source.table, roles.date)
+    except Exception as error:  # the first read of lines is where a malformed CSV shows itself
+        _raise_if_unreadable(error, source)
+        raise
     typed, audit = _typed_and_audited(source, roles, date_format)
     _refuse_unparsable(audit, roles, source, date_format, location)
     removes_identical = resolve_dedupe(dedupe, roles)
