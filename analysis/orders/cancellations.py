@@ -23,6 +23,7 @@ of a log, so the joins are small.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -59,7 +60,8 @@ def _size(typed: ibis.Table, roles: ColumnRoles, names) -> ibis.FloatingValue:
 
 
 def match_cancellations(typed: ibis.Table, cancelled: ibis.BooleanValue, kept: ibis.BooleanValue,
-                        weight: ibis.IntegerValue, roles: ColumnRoles, names) -> ibis.Table:
+                        weight: ibis.IntegerValue, roles: ColumnRoles, names,
+                        keep: Callable[[ibis.Table], ibis.Table] = lambda table: table) -> ibis.Table:
     """One row per distinct cancellation line, with the order it nets against.
 
     Parameters
@@ -72,6 +74,10 @@ def match_cancellations(typed: ibis.Table, cancelled: ibis.BooleanValue, kept: i
         How many times a distinct line counts (1 when duplicates are removed).
     names
         The typed column names (:mod:`analysis.orders.clean` constants).
+    keep : callable
+        Stores a small intermediate table (the cancellations, and the purchase lines of
+        their customers) so the full table of lines is scanned once, not once per rule;
+        the identity for engines that plan it themselves.
 
     Returns
     -------
@@ -89,11 +95,11 @@ def match_cancellations(typed: ibis.Table, cancelled: ibis.BooleanValue, kept: i
             cents=line_cents(typed, roles, names) * weight, lines=typed[names.copies])
 
     raw = common(cancelled)
-    cancels = raw.group_by(list(_KEY)).aggregate(cents=raw.cents.sum(), lines=raw.lines.sum())
+    cancels = keep(raw.group_by(list(_KEY)).aggregate(cents=raw.cents.sum(), lines=raw.lines.sum()))
     # Only customers with a cancellation can match: a semi-join keeps the joins below small
     # (measured: the matching took as long as the customer table before it, 1M lines).
     originals = common(kept).select(*_KEY)
-    originals = originals.filter(originals.customer.isin(cancels.customer))
+    originals = keep(originals.filter(originals.customer.isin(cancels.customer)))
 
     # Rule 1: the same invoice number without the C.
     keys = ["customer", "order", "product"] if roles.product else ["customer", "order"]

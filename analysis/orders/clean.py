@@ -171,17 +171,21 @@ def distinct_lines(typed: ibis.Table) -> ibis.Table:
     return grouped.select(*[c for c in grouped.columns if c.startswith("__")])
 
 
-def detect_date_format(table: ibis.Table, column: str) -> str:
+def detect_date_format(table: ibis.Table, column: str, sample: list[str] | None = None) -> str:
     """The text date format of ``column``: the one that parses most of the first non-empty values.
 
     Returns :data:`ISO_FORMAT` or a ``strptime`` format from :data:`TEXT_DATE_FORMATS`.
     Lines in any other format then fail to parse and are reported, never guessed at.
+    ``sample`` (the column's first values, read from a CSV directly) spares a query: on
+    DuckDB a ``LIMIT`` over a CSV still parses whole blocks of the file in parallel.
     """
     values = table[column]
     if not values.type().is_string():
         return ISO_FORMAT
-    sample = table.select(text=trim_spaces(values)).filter(ibis._.text != "").limit(DATE_SAMPLE)
-    texts = [v for v in sample.to_pyarrow().column("text").to_pylist() if v]
+    if sample is None:
+        query = table.select(text=trim_spaces(values)).filter(ibis._.text != "").limit(DATE_SAMPLE)
+        sample = query.to_pyarrow().column("text").to_pylist()
+    texts = [v.strip() for v in sample if v and v.strip()][:DATE_SAMPLE]
 
     def parses(fmt: str, value: str) -> bool:
         try:
@@ -305,13 +309,17 @@ def unparsable_examples(raw: ibis.Table, raw_name: str, roles: ColumnRoles, dial
     return [(int(r["__row"]), "" if r["__value"] is None else r["__value"]) for r in rows]
 
 
-def cancellation_matches(typed: ibis.Table, roles: ColumnRoles, dedupe: bool) -> ibis.Table | None:
-    """Each distinct cancellation line with the order it nets against; None without an order column."""
+def cancellation_matches(typed: ibis.Table, roles: ColumnRoles, dedupe: bool,
+                         keep=lambda table: table) -> ibis.Table | None:
+    """Each distinct cancellation line with the order it nets against; None without an order column.
+
+    ``keep`` stores small intermediate tables (see :func:`~analysis.orders.cancellations.match_cancellations`).
+    """
     if not roles.order:
         return None
     flags = _rule_flags(typed, roles)
     return match_cancellations(typed, flags["cancellations"], _kept(typed, roles), line_weight(typed, dedupe),
-                               roles, TYPED)
+                               roles, TYPED, keep)
 
 
 def clean_lines(typed: ibis.Table, roles: ColumnRoles, dedupe: bool = True,

@@ -15,10 +15,10 @@ import pandas as pd
 
 from ..errors import OrderLogError
 from .cancellations import count_cancellations
-from .clean import (DEDUPE_MODES, ISO_FORMAT, CleaningReport, LogAudit, audit_lines, cancellation_matches, clean_lines,
+from .clean import (DATE_SAMPLE, DEDUPE_MODES, ISO_FORMAT, CleaningReport, LogAudit, audit_lines, cancellation_matches, clean_lines,
                     detect_date_format, distinct_lines, resolve_dedupe, typed_lines, unparsable_examples)
 from .labels import LabelJoin, join_crm_labels, read_crm_labels
-from .read import OrderSource, describe_unreadable_csv, open_order_log, with_native_types
+from .read import OrderSource, describe_unreadable_csv, open_order_log, sample_csv_column, with_native_types
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
 
@@ -135,7 +135,8 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
     try:
-        date_format = detect_date_format(source.table, roles.date)
+        date_format = detect_date_format(source.table, roles.date,
+                                         sample_csv_column(source, roles.date, DATE_SAMPLE))
     except Exception as error:  # the first read of lines is where a malformed CSV shows itself
         _raise_if_unreadable(error, source)
         raise
@@ -155,7 +156,7 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
             f"--as-of {params.as_of} is outside the order log, which runs from {audit.first_day} "
             f"to {audit.last_day} (kept lines); choose a date in that range")
 
-    matches = cancellation_matches(typed, roles, removes_identical)
+    matches = cancellation_matches(typed, roles, removes_identical, keep=lambda table: _materialise(table, source))
     if matches is not None:
         # Small (cancellation lines only), and read twice: counted, then netted.
         matches = _materialise(matches, source)

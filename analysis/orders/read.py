@@ -217,6 +217,27 @@ def describe_unreadable_csv(path: Path, encoding: str, delimiter: str, error: Ex
     return f"{path}: cannot be read as CSV ({_first_line(error)})"
 
 
+def sample_csv_column(source: OrderSource, column: str, rows: int) -> list[str] | None:
+    """The first ``rows`` values of ``column`` of a DuckDB CSV, read with Python's csv module.
+
+    None for other sources (or a header that does not name ``column``): the caller queries.
+    Rows too short to hold the column are skipped; the full read reports them.
+    """
+    import csv
+    import itertools
+
+    if source.csv_options is None:
+        return None
+    options = source.csv_options
+    with open(options["path"], "r", encoding=options["encoding"], newline="") as handle:
+        reader = csv.reader(handle, delimiter=options["delim"])
+        header = [name.lstrip("\ufeff") for name in next(reader, [])]
+        if column not in header:
+            return None
+        index = header.index(column)
+        return [row[index] for row in itertools.islice(reader, rows) if len(row) > index]
+
+
 def _header(path: Path, encoding: str) -> tuple[str, list[str]]:
     """The delimiter (the most frequent of comma, semicolon, tab and pipe in the header line,
     comma on a tie) and the column names of the header."""
