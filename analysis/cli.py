@@ -55,6 +55,10 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="map a role (customer, order, date, quantity, price, amount) to a column")
     rfm.add_argument("--margin", type=float, default=0.30)
     rfm.add_argument("--holdout-months", dest="holdout_months", type=int, default=6)
+    rfm.add_argument("--dedupe", choices=("auto", "always", "never"), default="auto",
+                     help="remove identical lines: auto = only when the log has an order column")
+    rfm.add_argument("--labels", type=Path, default=None, metavar="CSV",
+                     help="CRM labels (CustomerID, Segment) to use as Segment instead of the R x F rule")
     return parser
 
 

@@ -60,6 +60,22 @@ def results() -> ModelResults:
 
 # --- files and commands -----------------------------------------------------------------------
 
+@pytest.fixture(scope="session")
+def simulated_results(tmp_path_factory) -> ModelResults:
+    """The fit of the cohort with a known linear truth (``simulate --n 5000``, default seed).
+
+    Prose rules are checked in both directions; this is the case where the labels and
+    the basket carry clear value, as the simulator's documented truth says.
+    """
+    from analysis.data import load_customers
+    from analysis.data.simulate import DEFAULT_SEED, write_simulated
+    from analysis.model import fit_model
+
+    path = tmp_path_factory.mktemp("simulated") / "customers.csv"
+    write_simulated(path, n=5000, seed=DEFAULT_SEED)
+    return fit_model(load_customers(path))
+
+
 @pytest.fixture
 def valid_frame() -> pd.DataFrame:
     """200 simulated customers: comfortably above every size rule."""

@@ -9,21 +9,26 @@ it breaks:
 
 1. **missing customer** – customer id empty or missing (guest checkouts);
 2. **cancellation** – order number starting with ``C`` (Online Retail credit notes);
+   not simply dropped: netted against the order it cancels
+   (:mod:`analysis.orders.cancellations`);
 3. **non-positive quantity, price or amount** – returns, adjustments, free samples;
-4. **exact duplicate** – a line identical in every column to an earlier kept line.
+4. **exact duplicate** – a line identical in every column to another line. Removed
+   only when the log has an order column (see :func:`resolve_dedupe`): without a line
+   identity, identical lines cannot be told from genuine repeat purchases.
 
 Lines with an unparsable date or number are not cleaned away: they are an error,
 because silently dropping them would change the answer without saying so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import ibis
 import ibis.expr.datatypes as dt
 
 from ..errors import OrderLogError
+from .cancellations import CancellationCounts, line_cents, match_cancellations, netting_lines
 from .roles import ColumnRoles
 
 # Text dates: ISO 8601, or month/day/year as written by Online Retail exports (12/1/2010 8:26).
@@ -35,8 +40,26 @@ DATE_SAMPLE = 1000
 EXAMPLES_SHOWN = 5
 
 # Typed columns get a prefix no real log uses, so they never clash with raw names.
-_CUSTOMER, _ORDER, _AT, _QUANTITY, _PRICE, _AMOUNT, _COPIES = (
-    "__customer", "__order", "__at", "__quantity", "__price", "__amount", "__copies")
+_CUSTOMER, _ORDER, _AT, _QUANTITY, _PRICE, _AMOUNT, _PRODUCT, _COPIES = (
+    "__customer", "__order", "__at", "__quantity", "__price", "__amount", "__product", "__copies")
+DEDUPE_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class _TypedNames:
+    """The typed column names, handed to :mod:`analysis.orders.cancellations`."""
+
+    customer: str = _CUSTOMER
+    order: str = _ORDER
+    at: str = _AT
+    quantity: str = _QUANTITY
+    price: str = _PRICE
+    amount: str = _AMOUNT
+    product: str = _PRODUCT
+    copies: str = _COPIES
+
+
+TYPED = _TypedNames()
 
 
 @ibis.udf.scalar.builtin(name="trim")
@@ -58,8 +81,16 @@ class CleaningReport:
     ----------
     lines_read : int
     missing_customer, cancellations, non_positive, duplicates : int
-        Lines removed by each rule (first rule broken wins).
+        Lines removed by each rule (first rule broken wins). Cancellation lines are
+        removed as lines, and their amounts netted against the orders they cancel.
     kept : int
+        Lines that become orders (duplicates counted when they are kept).
+    dedupe : bool
+        Whether identical lines were removed (see :func:`resolve_dedupe`).
+    identical_kept : int
+        Identical repeats that were kept as repeat purchases (``dedupe`` False).
+    netting : CancellationCounts
+        Cancellation lines netted by invoice, by customer/product/quantity, unmatched.
     """
 
     lines_read: int
@@ -68,6 +99,9 @@ class CleaningReport:
     non_positive: int
     duplicates: int
     kept: int
+    dedupe: bool = True
+    identical_kept: int = 0
+    netting: CancellationCounts = field(default_factory=CancellationCounts)
 
     def rows(self) -> list[tuple[str, int]]:
         """(rule, lines removed) in the order the rules apply, for logs and tables."""
@@ -76,6 +110,19 @@ class CleaningReport:
             ("cancellation invoice (C...)", self.cancellations),
             ("non-positive quantity, price or amount", self.non_positive),
             ("exact duplicate line", self.duplicates),
+        ]
+
+    def keeping_identical(self) -> "CleaningReport":
+        """The same counts when identical lines are kept: the duplicates become kept lines."""
+        return replace(self, dedupe=False, duplicates=0, identical_kept=self.duplicates,
+                       kept=self.kept + self.duplicates)
+
+    def netting_rows(self) -> list[tuple[str, int]]:
+        """(how, cancellation lines) for the log: netted by each rule, and unmatched."""
+        return [
+            ("netted against the same invoice", self.netting.by_invoice),
+            ("netted by customer, product and quantity", self.netting.by_match),
+            ("unmatched (nothing netted)", self.netting.unmatched),
         ]
 
 
@@ -88,6 +135,25 @@ class LogAudit:
     cleaning: CleaningReport
     first_day: date | None
     last_day: date | None
+
+
+def resolve_dedupe(mode: str, roles: ColumnRoles) -> bool:
+    """Whether identical lines are removed: ``always``, ``never``, or (``auto``) only with an order column.
+
+    An invoice number gives a line an identity: two identical lines of one invoice are a
+    double scan. Without it (customer, date, quantity, amount), two identical lines are as
+    likely two genuine purchases, so ``auto`` keeps them and the log says so.
+    """
+    if mode not in DEDUPE_MODES:
+        raise OrderLogError(f"--dedupe {mode!r}: choose one of {', '.join(DEDUPE_MODES)}")
+    if mode == "auto":
+        return roles.order is not None
+    return mode == "always"
+
+
+def line_weight(typed: ibis.Table, dedupe: bool) -> ibis.IntegerValue:
+    """How many times a distinct line counts: once when de-duplicating, else as often as it occurs."""
+    return ibis.literal(1, "int64") if dedupe else typed[_COPIES]
 
 
 def distinct_lines(typed: ibis.Table) -> ibis.Table:
@@ -105,17 +171,21 @@ def distinct_lines(typed: ibis.Table) -> ibis.Table:
     return grouped.select(*[c for c in grouped.columns if c.startswith("__")])
 
 
-def detect_date_format(table: ibis.Table, column: str) -> str:
+def detect_date_format(table: ibis.Table, column: str, sample: list[str] | None = None) -> str:
     """The text date format of ``column``: the one that parses most of the first non-empty values.
 
     Returns :data:`ISO_FORMAT` or a ``strptime`` format from :data:`TEXT_DATE_FORMATS`.
     Lines in any other format then fail to parse and are reported, never guessed at.
+    ``sample`` (the column's first values, read from a CSV directly) spares a query: on
+    DuckDB a ``LIMIT`` over a CSV still parses whole blocks of the file in parallel.
     """
     values = table[column]
     if not values.type().is_string():
         return ISO_FORMAT
-    sample = table.select(text=trim_spaces(values)).filter(ibis._.text != "").limit(DATE_SAMPLE)
-    texts = [v for v in sample.to_pyarrow().column("text").to_pylist() if v]
+    if sample is None:
+        query = table.select(text=trim_spaces(values)).filter(ibis._.text != "").limit(DATE_SAMPLE)
+        sample = query.to_pyarrow().column("text").to_pylist()
+    texts = [v.strip() for v in sample if v and v.strip()][:DATE_SAMPLE]
 
     def parses(fmt: str, value: str) -> bool:
         try:
@@ -145,6 +215,8 @@ def typed_lines(table: ibis.Table, roles: ColumnRoles, dialect: str, date_format
         _ORDER: _normalise_text(table[roles.order]) if roles.order else ibis.null(dt.string),
         _AT: _parse_timestamp(table[roles.date], roles.date, dialect, date_format),
     }
+    if roles.product:
+        columns[_PRODUCT] = _normalise_text(table[roles.product])
     if roles.uses_amount:
         columns[_AMOUNT] = _parse_number(table[roles.amount], roles.amount)
     else:
@@ -188,6 +260,8 @@ def audit_lines(typed: ibis.Table, roles: ColumnRoles) -> LogAudit:
     """Count unparsable values, rule breaks and duplicates, and find the log's date range, in one query.
 
     Every count weighs a distinct line by its ``__copies``, so the counts are of lines as read.
+    Counted as if duplicates are removed; :meth:`CleaningReport.keeping_identical` turns
+    the counts round when they are not. The netting is counted by :func:`cancellation_matches`.
     """
     copies = typed[_COPIES]
     flags = _rule_flags(typed, roles)
@@ -235,30 +309,51 @@ def unparsable_examples(raw: ibis.Table, raw_name: str, roles: ColumnRoles, dial
     return [(int(r["__row"]), "" if r["__value"] is None else r["__value"]) for r in rows]
 
 
-def clean_lines(typed: ibis.Table, roles: ColumnRoles) -> ibis.Table:
-    """Apply the cleaning rules to distinct typed lines.
+def cancellation_matches(typed: ibis.Table, roles: ColumnRoles, dedupe: bool,
+                         keep=lambda table: table) -> ibis.Table | None:
+    """Each distinct cancellation line with the order it nets against; None without an order column.
+
+    ``keep`` stores small intermediate tables (see :func:`~analysis.orders.cancellations.match_cancellations`).
+    """
+    if not roles.order:
+        return None
+    flags = _rule_flags(typed, roles)
+    return match_cancellations(typed, flags["cancellations"], _kept(typed, roles), line_weight(typed, dedupe),
+                               roles, TYPED, keep)
+
+
+def clean_lines(typed: ibis.Table, roles: ColumnRoles, dedupe: bool = True,
+                matches: ibis.Table | None = None) -> ibis.Table:
+    """Apply the cleaning rules to distinct typed lines, and net the cancellations.
+
+    Parameters
+    ----------
+    dedupe : bool
+        False: a line that occurs k times counts k times.
+    matches : ibis.Table, optional
+        From :func:`cancellation_matches`; their amounts are appended as negative lines.
 
     Returns
     -------
     ibis.Table
         ``customer`` (string), ``order_key`` (string: the order number, or the
         calendar day when the log has none), ``day`` (date), ``cents`` (int64 line
-        revenue). Integer cents make sums exact, so every engine agrees to the cent.
+        revenue, negative for netted cancellations). Integer cents make sums exact,
+        so every engine agrees to the cent.
     """
     kept = typed.filter(_kept(typed, roles))
     day = kept[_AT].date()
-    if roles.uses_amount:
-        revenue = kept[_AMOUNT] * 100
-    else:
-        revenue = kept[_QUANTITY] * kept[_PRICE] * 100
     order_key = kept[_ORDER] if roles.order else ibis.null(dt.string)
-    return kept.select(
+    lines = kept.select(
         customer=kept[_CUSTOMER],
         # An order is an invoice; without one, a customer's purchases on one calendar day.
         order_key=ibis.coalesce(order_key, "day:" + day.cast("string")),
         day=day,
-        cents=revenue.round().cast("int64"),
+        cents=line_cents(kept, roles, TYPED) * line_weight(kept, dedupe),
     )
+    if matches is None:
+        return lines
+    return lines.union(netting_lines(matches), distinct=False)
 
 
 def _normalise_text(column: ibis.Value) -> ibis.StringValue:

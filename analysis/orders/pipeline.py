@@ -6,7 +6,7 @@ Segmentation chapter render what :func:`derive_customers` returns.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -14,9 +14,11 @@ import ibis
 import pandas as pd
 
 from ..errors import OrderLogError
-from .clean import (ISO_FORMAT, CleaningReport, LogAudit, audit_lines, clean_lines, detect_date_format, distinct_lines,
-                    typed_lines, unparsable_examples)
-from .read import OrderSource, describe_unreadable_csv, open_order_log, with_native_types
+from .cancellations import count_cancellations
+from .clean import (DATE_SAMPLE, DEDUPE_MODES, ISO_FORMAT, CleaningReport, LogAudit, audit_lines, cancellation_matches, clean_lines,
+                    detect_date_format, distinct_lines, resolve_dedupe, typed_lines, unparsable_examples)
+from .labels import LabelJoin, join_crm_labels, read_crm_labels
+from .read import OrderSource, describe_unreadable_csv, open_order_log, sample_csv_column, with_native_types
 from .roles import ColumnRoles, resolve_roles
 from .transform import RFMParameters, customer_table_expr, monthly_activity_expr
 
@@ -44,6 +46,8 @@ class RFMRun:
         The customer table, sorted by CustomerID.
     monthly : pandas.DataFrame or None
         Monthly revenue, active and new customers (only when asked for).
+    labels : LabelJoin or None
+        How the CRM labels were joined (``--labels``); None: Segment is the R x F rule.
     """
 
     source: str
@@ -55,6 +59,7 @@ class RFMRun:
     holdout: str
     customers: pd.DataFrame
     monthly: pd.DataFrame | None = None
+    labels: LabelJoin | None = None
 
     @property
     def orders_per_day(self) -> bool:
@@ -66,6 +71,15 @@ class RFMRun:
         notes = []
         if self.orders_per_day:
             notes.append("no order column: an order is one customer's purchases on one calendar day")
+        c = self.cleaning
+        if not c.dedupe and c.identical_kept:
+            why = "no order column to tell a double scan from a repeat purchase" if self.orders_per_day \
+                else "--dedupe never"
+            notes.append(f"{c.identical_kept:,} identical lines kept as repeat purchases ({why}; "
+                         "--dedupe always removes them)")
+        if c.netting.unmatched:
+            notes.append(f"{c.netting.unmatched:,} cancellation lines match no purchase in the log "
+                         "and net nothing")
         if self.holdout == HOLDOUT_NONE:
             notes.append(f"the log ends on {self.last_day}, not after the as-of date: "
                          "CustomerValue is past profit only (margin x 12-month revenue)")
@@ -82,7 +96,8 @@ class RFMRun:
 def derive_customers(location: str | Path, as_of: date | str | None = None, *,
                      roles: ColumnRoles = ColumnRoles(), margin: float = 0.30,
                      holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
-                     with_activity: bool = False) -> RFMRun:
+                     with_activity: bool = False, dedupe: str = "auto",
+                     labels: str | Path | None = None) -> RFMRun:
     """Turn an order log into the customer table.
 
     Parameters
@@ -99,6 +114,10 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
         Engine for files (default: in-memory DuckDB).
     with_activity : bool
         Also compute monthly revenue / active / new customers for the chapter.
+    dedupe : {"auto", "always", "never"}
+        Remove identical lines: ``auto`` only when the log has an order column.
+    labels : path, optional
+        CRM label file (:mod:`analysis.orders.labels`); its labels become ``Segment``.
 
     Raises
     ------
@@ -109,13 +128,22 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     # Option mistakes fail before a large log is read, not after.
     requested_as_of = _parse_as_of(as_of)
     RFMParameters(as_of=requested_as_of or date.today(), margin=margin, holdout_months=holdout_months)
+    if dedupe not in DEDUPE_MODES:
+        raise OrderLogError(f"--dedupe {dedupe!r}: choose one of {', '.join(DEDUPE_MODES)}")
+    crm_labels = read_crm_labels(labels) if labels is not None else None
 
     source = open_order_log(location, backend)
     roles = resolve_roles(roles, source.table.columns, source.description)
-    date_format = detect_date_format(source.table, roles.date)
+    try:
+        date_format = detect_date_format(source.table, roles.date,
+                                         sample_csv_column(source, roles.date, DATE_SAMPLE))
+    except Exception as error:  # the first read of lines is where a malformed CSV shows itself
+        _raise_if_unreadable(error, source)
+        raise
     typed, audit = _typed_and_audited(source, roles, date_format)
     _refuse_unparsable(audit, roles, source, date_format, location)
-    cleaning = audit.cleaning
+    removes_identical = resolve_dedupe(dedupe, roles)
+    cleaning = audit.cleaning if removes_identical else audit.cleaning.keeping_identical()
     if cleaning.kept == 0:
         raise OrderLogError(
             f"{source.description}: none of the {cleaning.lines_read:,} lines is left after cleaning "
@@ -128,15 +156,24 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
             f"--as-of {params.as_of} is outside the order log, which runs from {audit.first_day} "
             f"to {audit.last_day} (kept lines); choose a date in that range")
 
-    lines = clean_lines(typed, roles)
+    matches = cancellation_matches(typed, roles, removes_identical, keep=lambda table: _materialise(table, source))
+    if matches is not None:
+        # Small (cancellation lines only), and read twice: counted, then netted.
+        matches = _materialise(matches, source)
+        cleaning = replace(cleaning, netting=count_cancellations(matches))
+    lines = clean_lines(typed, roles, removes_identical, matches)
     customers = (customer_table_expr(lines, params).to_pyarrow().to_pandas()
                  .sort_values("CustomerID", kind="stable").reset_index(drop=True))
+    label_join = None
+    if crm_labels is not None:
+        customers, label_join = join_crm_labels(customers, crm_labels, Path(labels).name)
     monthly = None
     if with_activity:
         monthly = monthly_activity_expr(lines, params.as_of).to_pyarrow().to_pandas()
     return RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
                   first_day=audit.first_day, last_day=audit.last_day,
-                  holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly)
+                  holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
+                  labels=label_join)
 
 
 def _typed_and_audited(source: OrderSource, roles: ColumnRoles, date_format: str) -> tuple[ibis.Table, LogAudit]:

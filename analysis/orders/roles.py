@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 
 from ..errors import OrderLogError
 
-ROLES = ("customer", "order", "date", "quantity", "price", "amount")
+ROLES = ("customer", "order", "date", "quantity", "price", "amount", "product")
+# Roles whose default column may be absent: the role is then switched off, not an error.
+OPTIONAL_DEFAULTS = ("order", "product")
 
 ONLINE_RETAIL_NAMES = {
     "customer": "CustomerID",
@@ -20,6 +22,7 @@ ONLINE_RETAIL_NAMES = {
     "date": "InvoiceDate",
     "quantity": "Quantity",
     "price": "UnitPrice",
+    "product": "StockCode",
 }
 
 
@@ -38,6 +41,9 @@ class ColumnRoles:
         Line revenue is ``quantity * price`` ...
     amount : str or None
         ... unless the log carries the line revenue itself.
+    product : str or None
+        Product / stock code; used only to match a cancellation to the line it
+        cancels. Without it, cancellations are matched by invoice number alone.
     explicit : frozenset of str
         Roles the user mapped; only these are reported as "missing" by name
         when absent, defaults are allowed to fall back (order).
@@ -49,6 +55,7 @@ class ColumnRoles:
     quantity: str | None = ONLINE_RETAIL_NAMES["quantity"]
     price: str | None = ONLINE_RETAIL_NAMES["price"]
     amount: str | None = None
+    product: str | None = ONLINE_RETAIL_NAMES["product"]
     explicit: frozenset[str] = frozenset()
 
     @property
@@ -70,7 +77,7 @@ def parse_column_roles(specs: Sequence[str] | None) -> ColumnRoles:
     Examples
     --------
     >>> parse_column_roles(["amount=total", "order="]).mapped()
-    {'customer': 'CustomerID', 'date': 'InvoiceDate', 'amount': 'total'}
+    {'customer': 'CustomerID', 'date': 'InvoiceDate', 'amount': 'total', 'product': 'StockCode'}
     """
     names: dict[str, str | None] = {}
     for spec in specs or ():
@@ -110,9 +117,11 @@ def resolve_roles(roles: ColumnRoles, available: Iterable[str], source: str) -> 
     """
     available = list(available)
     present = set(available)
-    if roles.order is not None and roles.order not in present and "order" not in roles.explicit:
-        # The Online Retail invoice column is a default, not a requirement.
-        roles = replace(roles, order=None)
+    for role in OPTIONAL_DEFAULTS:
+        name = getattr(roles, role)
+        if name is not None and name not in present and role not in roles.explicit:
+            # The Online Retail invoice and stock-code columns are defaults, not requirements.
+            roles = replace(roles, **{role: None})
     missing = [(role, name) for role, name in roles.mapped().items() if name not in present]
     if missing:
         lines = []

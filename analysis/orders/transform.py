@@ -108,8 +108,7 @@ def customer_table_expr(lines: ibis.Table, params: RFMParameters) -> ibis.Table:
     window_start = ibis.literal(params.window_start)
     holdout_end = ibis.literal(params.holdout_end)
 
-    orders = lines.group_by(["customer", "order_key"]).aggregate(
-        day=lines.day.min(), cents=lines.cents.sum())
+    orders = net_orders(lines)
 
     past = orders.filter(orders.day <= as_of)
     in_window = past.day > window_start
@@ -149,6 +148,16 @@ def customer_table_expr(lines: ibis.Table, params: RFMParameters) -> ibis.Table:
     return labelled.select(*OUTPUT_COLUMNS)
 
 
+def net_orders(lines: ibis.Table) -> ibis.Table:
+    """One row per order (``customer, order_key, day, cents``), cancellations netted.
+
+    An order's day is its earliest line's. An order whose net revenue is zero or below
+    (every line cancelled) is not an order: it adds no Frequency and no Recency.
+    """
+    orders = lines.group_by(["customer", "order_key"]).aggregate(day=lines.day.min(), cents=lines.cents.sum())
+    return orders.filter(orders.cents > 0)
+
+
 def _quintile(order_key, n) -> ibis.IntegerValue:
     rank = ibis.rank().over(order_by=order_key)
     return ((rank * 5) / n).floor().cast("int64") + 1
@@ -158,10 +167,12 @@ def monthly_activity_expr(lines: ibis.Table, through: date) -> ibis.Table:
     """Revenue, active customers and new customers per calendar month up to ``through``.
 
     A customer is *new* in the month of their first order in the whole log; the
-    new-customer ratio is new / active customers of that month.
+    new-customer ratio is new / active customers of that month. Orders are netted
+    (:func:`net_orders`), so a fully cancelled order makes no one active.
     """
-    first = lines.group_by("customer").aggregate(first_day=lines.day.min())
-    upto = lines.filter(lines.day <= ibis.literal(through))
+    orders = net_orders(lines)
+    first = orders.group_by("customer").aggregate(first_day=orders.day.min())
+    upto = orders.filter(orders.day <= ibis.literal(through))
     per_customer_month = upto.group_by(
         ["customer", upto.day.year().name("year"), upto.day.month().name("month")]
     ).aggregate(cents=upto.cents.sum())

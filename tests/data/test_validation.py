@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.config import DEFAULT_DATA
 from analysis.data import CANONICAL_SEGMENTS, load_customers, minimum_rows
 from analysis.errors import DataValidationError
 
@@ -205,4 +206,5 @@ def test_cli_reports_problems_without_traceback_and_writes_nothing(valid_frame, 
 def test_cli_validate_accepts_the_default_data(run_cli):
     completed = run_cli("validate", "data/customers.csv")
     assert completed.returncode == 0, completed.stderr
-    assert "valid, 5,000 customers" in completed.stdout
+    rows = len(DEFAULT_DATA.read_text().splitlines()) - 1
+    assert f"valid, {rows:,} customers" in completed.stdout

@@ -13,17 +13,23 @@ import pytest
 import statsmodels.formula.api as smf
 
 from analysis.model.cache import load_results
-from analysis.config import DEFAULT_DATA
 from analysis.data import load_customers
 from analysis.errors import ModelSpecificationError
 from analysis.model.fit import fit_model
 from analysis.model.results import SE_CLASSICAL, SE_HC3
-from analysis.data.simulate import TRUE_COEFFICIENTS, simulate_customers
+from analysis.data.simulate import DEFAULT_SEED, TRUE_COEFFICIENTS, simulate_customers, write_simulated
 
 
 @pytest.fixture(scope="module")
-def default_results():
-    return fit_model(load_customers(DEFAULT_DATA))
+def default_results(tmp_path_factory):
+    """The fit of the simulated cohort with a known linear truth (``simulate --n 5000``, default seed).
+
+    It was the default data until the default became the simulated business's order log
+    (data/README.md); coefficient recovery is checked on the cohort with a known truth.
+    """
+    path = tmp_path_factory.mktemp("simulated") / "customers.csv"
+    write_simulated(path, n=5000, seed=DEFAULT_SEED)
+    return fit_model(load_customers(path))
 
 
 def test_true_coefficients_fall_inside_the_reported_confidence_intervals(default_results):
@@ -45,7 +51,7 @@ def test_confidence_intervals_cover_the_truth_at_roughly_their_nominal_rate(fit_
 
 
 def test_estimates_match_statsmodels_formula_interface(default_results):
-    frame = load_customers(DEFAULT_DATA).frame
+    frame = load_customers(default_results.data.path).frame
     formula = ("CustomerValue ~ Recency + Frequency + MonetaryValue + "
                "C(Segment, Treatment(reference='Low Value'))")
     reference_fit = smf.ols(formula, data=frame).fit()
@@ -64,7 +70,7 @@ def test_estimates_match_statsmodels_formula_interface(default_results):
 
 
 def test_nested_test_and_delta_r_squared_agree_with_statsmodels(default_results):
-    frame = load_customers(DEFAULT_DATA).frame
+    frame = load_customers(default_results.data.path).frame
     full = smf.ols("CustomerValue ~ Recency + Frequency + MonetaryValue + C(Segment)", data=frame).fit()
     rfm = smf.ols("CustomerValue ~ Recency + Frequency + MonetaryValue", data=frame).fit()
     f, p, df_diff = full.compare_f_test(rfm)
@@ -195,11 +201,15 @@ def test_simulate_command_is_reproducible(tmp_path, run_cli):
     assert load_customers(tmp_path / "a.csv").n_rows == 300
 
 
-def test_committed_data_is_the_documented_simulation(tmp_path, run_cli):
-    """data/customers.csv must be exactly `simulate --n 5000` with the default seed."""
+def test_simulate_is_the_documented_cohort(tmp_path, run_cli):
+    """`simulate --n 5000` with the default seed is the documented fixture cohort, byte for byte.
+
+    (The default data is now the simulated order log; tests/orders/test_default_data.py checks it.)
+    """
     out = tmp_path / "regenerated.csv"
     assert run_cli("simulate", "--n", "5000", "--out", str(out)).returncode == 0
-    assert out.read_bytes() == DEFAULT_DATA.read_bytes()
+    write_simulated(tmp_path / "direct.csv", n=5000, seed=DEFAULT_SEED)
+    assert out.read_bytes() == (tmp_path / "direct.csv").read_bytes()
 
 
 def test_simulated_cohort_has_the_documented_quirks():

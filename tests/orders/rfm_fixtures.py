@@ -4,11 +4,12 @@ As of 2011-06-30 the 12-month window is 2010-07-01 .. 2011-06-30 and the 6-month
 holdout 2011-07-01 .. 2011-12-30. Hand-checked answers (see HAND_CHECKED):
 
 * 12345 – two invoices on 2011-06-01 (same day, two orders): 6 x 2.55 + 4 x 1.25 = 20.30
-  and 1 x 10.00; a cancellation C100003 (removed); one duplicated line (removed); an
-  order before the window (2010-03-01, 15.00); a holdout order (written "12345.0",
-  2 x 7.50 = 15.00) and one after the holdout (ignored).
-  Recency 29, Frequency 2, MonetaryValue 30.30 / 2 = 15.15,
-  CustomerValue 0.3 x 30.30 + 15.00 = 24.09.
+  and 1 x 10.00; a cancellation C100003 of 1 x 22086 on 2011-06-05, which matches no
+  invoice 100003 and so nets by customer, product and quantity against 100002: that
+  order nets to 0 and is no order; one duplicated line (removed); an order before the
+  window (2010-03-01, 15.00); a holdout order (written "12345.0", 2 x 7.50 = 15.00) and
+  one after the holdout (ignored).
+  Recency 29, Frequency 1, MonetaryValue 20.30, CustomerValue 0.3 x 20.30 + 15.00 = 21.09.
 * 23456 – one order on 2010-12-25 of 99.99 and a zero-price line (removed).
   Recency 187, Frequency 1, MonetaryValue 99.99, CustomerValue 0.3 x 99.99 = 30.00 (29.997).
 * 34567 – lapsed: only 2010-05-10 (40.00) before the window, and 5.00 in the holdout.
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+from analysis.orders.cancellations import CancellationCounts
 
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
            "CustomerID", "Country"]
@@ -59,8 +62,8 @@ ROWS = [
 ]
 
 HAND_CHECKED = {
-    "12345": dict(Recency=29, Frequency=2, MonetaryValue=15.15, CustomerValue=24.09,
-                  Revenue12m=30.30, HoldoutRevenue=15.00),
+    "12345": dict(Recency=29, Frequency=1, MonetaryValue=20.30, CustomerValue=21.09,
+                  Revenue12m=20.30, HoldoutRevenue=15.00),
     "23456": dict(Recency=187, Frequency=1, MonetaryValue=99.99, CustomerValue=30.00,
                   Revenue12m=99.99, HoldoutRevenue=0.0),
     "34567": dict(Recency=416, Frequency=0, MonetaryValue=0.0, CustomerValue=5.00,
@@ -74,7 +77,7 @@ HAND_CHECKED = {
 # Quintile scores over these five customers (rank 0..4 -> score 1..5; ties share the lower score)
 # and the segments they map to.
 HAND_CHECKED_SCORES = {
-    "12345": (4, 4, 4, "Loyal", "High Value"),
+    "12345": (4, 2, 4, "Potential Loyalists", "Medium Value"),
     "23456": (2, 2, 5, "Hibernating", "Low Value"),
     "34567": (1, 1, 1, "Hibernating", "Low Value"),
     "45678": (3, 5, 3, "Loyal", "High Value"),
@@ -82,7 +85,8 @@ HAND_CHECKED_SCORES = {
 }
 
 HAND_CHECKED_CLEANING = dict(lines_read=19, missing_customer=1, cancellations=1, non_positive=1,
-                             duplicates=1, kept=15)
+                             duplicates=1, kept=15, dedupe=True, identical_kept=0,
+                             netting=CancellationCounts(by_invoice=0, by_match=1, unmatched=0))
 
 
 def write_log(path: Path, rows=ROWS, columns=COLUMNS, encoding: str = "utf-8") -> Path:

@@ -42,11 +42,14 @@ def test_scores_and_segments(order_log):
 def test_without_order_column_an_order_is_a_customer_day(order_log):
     run = derive_customers(order_log, AS_OF, roles=parse_column_roles(["order="]))
     row = by_id(run).loc["12345"]
-    # The two invoices of 2011-06-01 are now one order.
-    assert (row.Frequency, row.MonetaryValue) == (1, 30.30)
+    # The two invoices of 2011-06-01 are now one order, and without a line identity the
+    # repeated line is a repeat purchase, kept: 20.30 + 10.00 + 15.30.
+    assert (row.Frequency, row.MonetaryValue) == (1, 45.60)
+    assert (run.cleaning.dedupe, run.cleaning.duplicates, run.cleaning.identical_kept) == (False, 0, 1)
     # Without invoice numbers the cancellation is caught by its negative quantity instead.
     assert (run.cleaning.cancellations, run.cleaning.non_positive) == (0, 2)
     assert any("calendar day" in note for note in run.notes())
+    assert any("1 identical lines kept" in note for note in run.notes())
 
 
 def test_default_order_column_absent_falls_back_to_days(tmp_path):
@@ -72,8 +75,8 @@ def test_holdout_status_and_past_profit_only(order_log):
 def test_margin_and_holdout_months_change_value(order_log):
     run = derive_customers(order_log, AS_OF, margin=0.5, holdout_months=1)
     row = by_id(run).loc["12345"]
-    # The 2011-08-15 order is outside a one-month holdout.
-    assert (row.HoldoutRevenue, row.CustomerValue) == (0.0, 15.15)
+    # The 2011-08-15 order is outside a one-month holdout: 0.5 x 20.30.
+    assert (row.HoldoutRevenue, row.CustomerValue) == (0.0, 10.15)
     assert by_id(run).loc["34567", "CustomerValue"] == 5.00  # 2011-07-01 is inside
 
 
@@ -85,7 +88,8 @@ def test_amount_role_and_renamed_columns(tmp_path):
         amount = f"{float(row[3]) * float(row[5]):.2f}"
         rows.append([row[0], row[1], row[2], row[3], iso, amount, row[6], row[7]])
     path = write_log(tmp_path / "renamed.csv", rows=rows, columns=columns)
-    roles = parse_column_roles(["customer=cust", "order=order_no", "date=ordered_at", "amount=price"])
+    roles = parse_column_roles(["customer=cust", "order=order_no", "date=ordered_at", "amount=price",
+                                "product=sku"])
     table = by_id(derive_customers(path, AS_OF, roles=roles))
     for customer, expected in HAND_CHECKED.items():
         assert table.loc[customer, "CustomerValue"] == pytest.approx(expected["CustomerValue"], abs=1e-9)

@@ -16,7 +16,7 @@ import pytest
 from rfm_fixtures import AS_OF, COLUMNS, HAND_CHECKED, ROWS
 
 from analysis.orders import derive_customers
-from analysis.orders.synthetic import generate_order_log
+from analysis.orders.simulate_log import generate_order_log
 
 pyspark = pytest.importorskip("pyspark")
 

@@ -192,11 +192,11 @@ def test_high_value_premium_equals_the_segment_effects_table(request, case):
                                             *sorted([magnitude(low), magnitude(high)], key=value)]
 
 
-def test_negative_premium_says_less(reversed_results, results, null_results):
+def test_negative_premium_says_less(reversed_results, simulated_results, null_results):
     negative = prose.high_value_premium(reversed_results)
     assert "less customer value than Low Value customers" in negative
     assert "more customer value" not in negative
-    assert "more customer value than Low Value customers" in prose.high_value_premium(results)
+    assert "more customer value than Low Value customers" in prose.high_value_premium(simulated_results)
     assert "indistinguishable from zero" in prose.high_value_premium(null_results)
     assert "less customer value than Low Value" in prose.headline(reversed_results)
 
@@ -229,7 +229,8 @@ def test_labels_wording_follows_the_test(results, unlabelled_results):
     assert "add no explanatory power" in prose.labels_add_power(unlabelled_results)
 
 
-def test_small_but_significant_gain_is_called_small(results):
+def test_small_but_significant_gain_is_called_small(simulated_results):
+    results = simulated_results
     tiny = dataclasses.replace(results, nested=dataclasses.replace(results.nested, delta_r_squared=0.004))
     assert "small in practical terms" in prose.labels_add_power(tiny)
     assert "small in practical terms" not in prose.labels_add_power(results)
@@ -309,7 +310,8 @@ def test_standard_error_note_always_comes_first(results, classical_results):
     assert wording.p_phrase(classical_results.diagnostics.bp_p) == f"p = {bp}"
 
 
-def test_influence_note_scales_with_cooks_distance(results, influential_results):
+def test_influence_note_scales_with_cooks_distance(simulated_results, influential_results):
+    results = simulated_results
     note = next(n for n in prose.caveats(results) if "Cook's distance" in n)
     assert note.startswith(f"{results.diagnostics.n_influential:,} customers")
     assert "no single customer steers" in note
