@@ -4,9 +4,11 @@ The CRM labels come from the customer table the model reads (``$CUSTOMER_DATA``,
 ``data/customers.csv``), joined on ``CustomerID``. The CRM assigns its labels at its own
 snapshot and by its own rules, so they lag behaviour; the cross-tab shows where.
 
-The join runs in pandas, on one row per customer: both sides are already in memory
-(the pipeline returns the customer table, the model's loader reads the CSV), so
-pushing them back into an engine would only add a copy.
+The join runs in pandas, on one row per customer: the pipeline already returns the
+customer table, and the labels file is one small CSV, so pushing both into an engine
+would only add a copy. Only the two columns used are read and checked (the model's own
+loader checks the rest of that file, and also demands enough customers to fit a model,
+which a labels source need not have).
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import ID_COLUMN, SEGMENT_COLUMN, load_customers
+from ..data import ID_COLUMN, SEGMENT_COLUMN, canonical_segment
+from ..errors import DataValidationError
 from .segments import CRM_LABEL_OF_SEGMENT, CRM_LABELS, RFM_SEGMENTS
 
 # Labels that say "still valuable" and "no longer buying"; used for the two disagreements quoted.
@@ -64,6 +67,36 @@ def _empty_counts() -> pd.DataFrame:
     return pd.DataFrame(0, index=pd.Index(RFM_SEGMENTS, name="RFMSegment"), columns=list(CRM_LABELS))
 
 
+SHOWN_ROWS = 5
+
+
+def read_labels(path: Path) -> pd.DataFrame:
+    """``CustomerID, CRM`` from a customer table; labels canonical, as the model reads them.
+
+    Raises
+    ------
+    DataValidationError
+        A label that is not one of the four CRM labels, or a duplicate ID, naming the file,
+        the column and the first rows (the header is row 1).
+    """
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace",
+                        usecols=lambda c: str(c).strip() in (ID_COLUMN, SEGMENT_COLUMN))
+    frame.columns = [str(c).strip() for c in frame.columns]
+    ids = frame[ID_COLUMN].str.strip()
+    crm = frame[SEGMENT_COLUMN].map(canonical_segment)
+    problems = []
+    for column, bad, rule in ((SEGMENT_COLUMN, crm.isna(), "is not one of the four CRM labels"),
+                              (ID_COLUMN, ids.duplicated(keep=False), "repeats another row's ID")):
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in bad[bad].index[:SHOWN_ROWS])
+            more = ", ..." if bad.sum() > SHOWN_ROWS else ""
+            problems.append(f"column {column!r}: {int(bad.sum()):,} rows where the value {rule} "
+                            f"(rows {rows}{more})")
+    if problems:
+        raise DataValidationError(path, problems)
+    return pd.DataFrame({ID_COLUMN: ids, "CRM": crm})
+
+
 def has_labels(path: Path) -> bool:
     """True when the file is a CSV with the ID and label columns (only the header is read)."""
     if not path.is_file():
@@ -84,15 +117,14 @@ def label_crosstab(customers: pd.DataFrame, labels_path: Path) -> LabelCrosstab:
     customers : pandas.DataFrame
         The derived customer table (``CustomerID, RFMSegment``).
     labels_path : Path
-        A customer table; when it has ``CustomerID`` and ``Segment`` it is read and validated
-        with the model's own loader, so an invalid label fails here as it fails the model.
+        A customer table; when it has ``CustomerID`` and ``Segment`` those two columns are
+        read and checked by :func:`read_labels`.
     """
     labels_path = Path(labels_path)
     total = len(customers)
     if not has_labels(labels_path):
         return LabelCrosstab(labels_path, False, _empty_counts(), 0, total, 0, 0, 0)
-    crm = load_customers(labels_path).frame[[ID_COLUMN, SEGMENT_COLUMN]].rename(columns={SEGMENT_COLUMN: "CRM"})
-    crm[ID_COLUMN] = crm[ID_COLUMN].astype(str)
+    crm = read_labels(labels_path)
     behaviour = customers[[ID_COLUMN, "RFMSegment"]].astype({ID_COLUMN: str})
     joined = behaviour.merge(crm, on=ID_COLUMN, how="inner", validate="one_to_one")
     if joined.empty:

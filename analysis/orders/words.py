@@ -46,7 +46,7 @@ def revenue(s: SegmentationSummary) -> str:
 
 def log_origin(s: SegmentationSummary) -> str:
     """Which log this is, without its path (the path is in the snapshot table)."""
-    return "the order log named by ORDER_LOG" if s.configured else "the default order log of the simulated business"
+    return "the configured order log" if s.configured else "the default order log of the simulated business"
 
 
 # Concentration ------------------------------------------------------------------------
