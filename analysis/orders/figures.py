@@ -24,7 +24,26 @@ BAR = "#4D7EA8"
 # Sequential maps without their near-white end, so the smallest value still reads as filled.
 VALUE_CMAP = ListedColormap(colormaps["Blues"](np.linspace(0.12, 0.95, 256)), name="seg_value")
 COUNT_CMAP = ListedColormap(colormaps["Greens"](np.linspace(0.12, 0.95, 256)), name="seg_count")
+# Narrower than the PDF's 6.5 in: these figures are read on screens, and a 6.5 in figure shown
+# 390 px wide (a phone) prints 9 pt text about 6 px high; at 4.8 in it is about 8 px.
+SCREEN_WIDTH_IN = 4.8
 LOG_TICKS = tuple(step * 10.0 ** decade for decade in range(0, 7) for step in (1, 2, 5))
+
+
+def _figure(n_panels: int, shape: tuple[int, int], height_in: float, ax):
+    """:func:`new_figure` at :data:`SCREEN_WIDTH_IN` wide (unless the caller passes axes)."""
+    figure, axes = new_figure(n_panels, shape, height_in, ax)
+    if ax is None:
+        figure.set_size_inches(SCREEN_WIDTH_IN, height_in)
+    return figure, axes
+
+
+def _short_usd(value: float) -> str:
+    """$500, $1k, $2.5k: tick labels that fit a narrow log axis."""
+    if value >= 1000:
+        thousands = value / 1000
+        return f"${thousands:,.0f}k" if thousands.is_integer() else f"${thousands:,.1f}k"
+    return usd(value, 0)
 
 
 def _thousands(axis) -> None:
@@ -35,7 +54,7 @@ def share_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Share of customers next to share of revenue, per segment."""
     s = summary.segments.iloc[::-1]
     with house_style():
-        figure, (axis,) = new_figure(1, (1, 1), 3.6, ax)
+        figure, (axis,) = _figure(1, (1, 1), 3.8, ax)
         y = range(len(s))
         colors = [segment_color(label) for label in s["Segment"]]
         axis.barh([v + 0.2 for v in y], s["customer_share"] * 100, height=0.38,
@@ -55,7 +74,7 @@ def monthly_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Monthly revenue, active customers and the new-customer ratio, stacked."""
     m = summary.monthly
     with house_style():
-        figure, axes = new_figure(3, (3, 1), 5.4, ax)
+        figure, axes = _figure(3, (3, 1), 5.4, ax)
         x = range(len(m))
         series = [("revenue", "Revenue ($)", 1.0), ("active_customers", "Active customers", 1.0),
                   ("new_customer_ratio", "New-customer ratio (%)", 100.0)]
@@ -97,12 +116,11 @@ def rf_heatmap_figure(summary: SegmentationSummary, ax=None) -> Figure:
     means = grid["monetary_mean"].to_numpy(dtype=float).reshape(5, 5)
     counts = grid["customers"].to_numpy(dtype=float).reshape(5, 5)
     with house_style():
-        figure, (left, right) = new_figure(2, (1, 2), 3.4, ax)
+        figure, (left, right) = _figure(2, (2, 1), 6.4, ax)
         mean_labels = [[("–" if not np.isfinite(v) else usd(v, 0)) for v in row] for row in means]
         count_labels = [[integer(v) for v in row] for row in counts]
         _grid_panel(left, means, VALUE_CMAP, mean_labels, "Mean order value (buyers)")
         _grid_panel(right, np.where(counts > 0, counts, np.nan), COUNT_CMAP, count_labels, "Customers")
-        right.set_ylabel("")
     return figure
 
 
@@ -110,7 +128,7 @@ def rfm_histograms_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Histograms of recency (30-day bins), orders in the window and average order value."""
     a = summary.aggregates
     with house_style():
-        figure, (recency, frequency, monetary) = new_figure(3, (1, 3), 2.8, ax)
+        figure, (recency, frequency, monetary) = _figure(3, (3, 1), 6.6, ax)
         r = a.recency_bins
         recency.bar(r["low"], r["customers"], width=r["high"] - r["low"], align="edge",
                     color=BAR, edgecolor="white", linewidth=0.4)
@@ -130,14 +148,14 @@ def rfm_histograms_figure(summary: SegmentationSummary, ax=None) -> Figure:
         # Ticks on a 1-2-5 sequence inside the bars' range; log axes otherwise label in mathtext.
         low, top = float(m["low"].min()), float(high.max())
         ticks = [v for v in LOG_TICKS if low <= v <= top] or [low, top]
-        monetary.set_xticks(ticks, [plot_text(usd(v, 0)) for v in ticks])
+        monetary.set_xticks(ticks, [plot_text(_short_usd(v)) for v in ticks])
         monetary.xaxis.set_minor_formatter(NullFormatter())
         monetary.set_xlabel("Average order value (log scale)")
         monetary.set_title("Monetary value (buyers)")
         for axis in (recency, frequency, monetary):
             _thousands(axis.yaxis)
             style_axes(axis, grid_axis="y")
-        recency.set_ylabel("Customers")
+            axis.set_ylabel("Customers")
     return figure
 
 
@@ -145,7 +163,7 @@ def orders_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """Customers by the number of orders they have placed, over their whole history."""
     bars = summary.aggregates.order_bars
     with house_style():
-        figure, (axis,) = new_figure(1, (1, 1), 2.8, ax)
+        figure, (axis,) = _figure(1, (1, 1), 3.0, ax)
         x = range(len(bars))
         axis.bar(x, bars["customers"], color=BAR, width=0.75)
         for xi, (n, share) in enumerate(zip(bars["customers"], bars["share"])):
@@ -164,7 +182,7 @@ def lorenz_figure(summary: SegmentationSummary, ax=None) -> Figure:
     """The Pareto curve: share of revenue brought by the top x% of buyers, with the top 20% marked."""
     c = summary.aggregates.concentration
     with house_style():
-        figure, (axis,) = new_figure(1, (1, 1), 3.2, ax)
+        figure, (axis,) = _figure(1, (1, 1), 3.6, ax)
         axis.plot(c.curve["buyer_share"], c.curve["revenue_share"], color=BAR, linewidth=1.6,
                   label="Buyers, largest first")
         axis.plot([0, 1], [0, 1], color=GUIDE, linewidth=0.8, linestyle="--", label="Equal revenue per buyer")
@@ -196,7 +214,7 @@ def cohort_figure(summary: SegmentationSummary, ax=None) -> Figure:
     for row in shown[shown["cohort"].isin(cohorts) & shown["complete"]].itertuples():
         values[cohorts.index(row.cohort), row.age - 1] = row.retention
     with house_style():
-        figure, (axis,) = new_figure(1, (1, 1), 0.8 + 0.2 * max(len(cohorts), 4), ax)
+        figure, (axis,) = _figure(1, (1, 1), 1.0 + 0.24 * max(len(cohorts), 4), ax)
         axis.imshow(np.ma.masked_invalid(values), cmap=VALUE_CMAP, aspect="auto", vmin=0,
                     vmax=np.nanmax(values) if np.isfinite(values).any() else 1)
         finite = values[np.isfinite(values)]
