@@ -20,11 +20,11 @@ import pandas as pd
 from .. import config
 from ..data import file_sha256
 from ..errors import OrderLogError
-from .chapter_pass import chapter_aggregates, chapter_lines
+from .chapter_pass import chapter_aggregates, derive_with_lines
 from .chapter_results import ChapterAggregates
 from .clean import CleaningReport
 from .labels import LabelCrosstab, label_crosstab
-from .pipeline import RFMRun, derive_customers
+from .pipeline import RFMRun
 from .read import is_url
 from .roles import ColumnRoles, parse_column_roles
 from .segments import ACTIONS, CRM_LABEL_OF_SEGMENT, CRM_LABELS, RFM_SEGMENTS
@@ -171,9 +171,10 @@ def order_log_location(environ: dict[str, str] | None = None) -> tuple[str, bool
     environ = os.environ if environ is None else environ
     location = environ.get(ORDER_LOG_ENV, "").strip()
     if location:
-        if not is_url(location) and not Path(location).expanduser().is_absolute():
-            location = str(config.ROOT / location)
-        return location, True
+        if is_url(location):
+            return location, True
+        path = Path(location).expanduser()
+        return str(path if path.is_absolute() else config.ROOT / path), True
     if DEFAULT_ORDER_LOG.exists():
         return str(DEFAULT_ORDER_LOG), False
     raise OrderLogError(f"{DEFAULT_ORDER_LOG}: the default order log is missing and ${ORDER_LOG_ENV} is not "
@@ -185,8 +186,8 @@ def build_summary(location: str, as_of: str | date | None = None, *, roles: Colu
                   labels_path: Path | None = None, configured: bool = True,
                   backend: ibis.BaseBackend | None = None) -> SegmentationSummary:
     """Derive, aggregate and label one order log: the whole chapter's computing."""
-    run = derive_customers(location, as_of, roles=roles, with_activity=True, backend=backend)
-    aggregates = chapter_aggregates(chapter_lines(location, run, backend), run.params)
+    run, lines = derive_with_lines(location, as_of, roles=roles, backend=backend)
+    aggregates = chapter_aggregates(lines, run.params)
     crosstab = label_crosstab(run.customers, labels_path or config.data_path())
     summary = summarise(run, aggregates, crosstab, location=str(location), configured=configured)
     path = Path(location)

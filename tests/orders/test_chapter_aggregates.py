@@ -178,3 +178,29 @@ def test_orders_after_as_of_count_nowhere(agg):
     # 1010's 99.00 order of 2011-07-10 is after the as-of date.
     assert agg.concentration.revenue == pytest.approx(orders_frame().query("day > '2010-06-30'")["revenue"].sum())
     assert agg.cohorts.table["cohort"].max() <= "2011-06"
+
+
+def _sorted(table) -> pd.DataFrame:
+    frame = table.to_pyarrow().to_pandas()
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def test_the_runs_own_lines_are_reused_and_equal_a_second_read(log, monkeypatch):
+    from analysis.orders import chapter_pass
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the log was read a second time")
+
+    monkeypatch.setattr(chapter_pass, "chapter_lines", refuse)
+    run, lines = chapter_pass.derive_with_lines(log, AS_OF)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(_sorted(lines), _sorted(chapter_lines(log, run)))
+    assert run.monthly is not None
+
+
+def test_without_the_runs_lines_the_log_is_read_again(log, monkeypatch):
+    from analysis.orders import chapter_pass
+
+    monkeypatch.setattr(chapter_pass, "_lines_left_by_run", lambda *args: None)
+    run, lines = chapter_pass.derive_with_lines(log, AS_OF)
+    assert lines.count().to_pyarrow().as_py() == run.cleaning.kept
