@@ -17,6 +17,13 @@ SITE_DIR = ROOT / "_site"
 
 # A refresh can point the whole report at another file without editing anything.
 DATA_ENV_VAR = "CUSTOMER_DATA"
+# The order log behind the segmentation and customer-futures chapters: the default
+# simulated business, or the log named by $ORDER_LOG (as of $ORDER_LOG_AS_OF, with
+# column roles from $ORDER_LOG_COLUMNS, e.g. "customer=cust_id,date=ts").
+DEFAULT_ORDER_LOG = DATA_DIR / "orders.parquet"
+ORDER_LOG_ENV = "ORDER_LOG"
+ORDER_LOG_AS_OF_ENV = "ORDER_LOG_AS_OF"
+ORDER_LOG_COLUMNS_ENV = "ORDER_LOG_COLUMNS"
 # The reference segment, for a report that should compare against another level.
 REFERENCE_ENV_VAR = "CUSTOMER_REFERENCE"
 

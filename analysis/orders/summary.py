@@ -1,32 +1,35 @@
-"""Segment sizes, revenue shares, profiles, monthly activity and actions: plain results.
+"""Everything the Segmentation chapter reports, computed once: plain, frozen results.
 
-Computed once from an :class:`~analysis.orders.pipeline.RFMRun`; the tables,
-figures and sentences of the Segmentation chapter (:mod:`analysis.orders.report`)
+:func:`summary_from_environment` finds the order log (``$ORDER_LOG``, else the default
+``data/orders.parquet``), derives the customer table, runs the chapter's aggregates in the
+engine and joins the CRM labels. The tables, figures and sentences
+(:mod:`analysis.orders.report`, :mod:`analysis.orders.figures`, :mod:`analysis.orders.words`)
 only read these fields, so a number shown twice is the same number.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-from pathlib import Path
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+import ibis
 import pandas as pd
 
-from ..config import ROOT
+from .. import config
+from ..config import DEFAULT_ORDER_LOG, ORDER_LOG_AS_OF_ENV, ORDER_LOG_COLUMNS_ENV, ORDER_LOG_ENV
 from ..data import file_sha256
+from ..errors import OrderLogError
+from .chapter_pass import chapter_aggregates, derive_with_lines
+from .chapter_results import ChapterAggregates
 from .clean import CleaningReport
-from .pipeline import RFMRun, derive_customers
+from .label_crosstab import LabelCrosstab, label_crosstab
+from .pipeline import RFMRun
 from .read import is_url
-from .roles import parse_column_roles
+from .roles import ColumnRoles, parse_column_roles
 from .segments import ACTIONS, CRM_LABEL_OF_SEGMENT, CRM_LABELS, RFM_SEGMENTS
 
-ORDER_LOG_ENV = "ORDER_LOG"
-ORDER_LOG_AS_OF_ENV = "ORDER_LOG_AS_OF"
-ORDER_LOG_COLUMNS_ENV = "ORDER_LOG_COLUMNS"  # "customer=cust_id,date=ts", like repeated --column
-TOP_SHARE = 0.20
 
 
 @dataclass(frozen=True)
@@ -35,39 +38,52 @@ class SegmentationSummary:
 
     Attributes
     ----------
-    source, as_of, first_day, last_day
-        What was analysed.
+    source, location, as_of, first_day, last_day
+        What was analysed: the reader's description, the path or URL, the dates.
+    configured : bool
+        True when ``$ORDER_LOG`` chose the log, False for the default log.
     customers : int
     revenue : float
         Revenue of the 12-month window, all customers.
+    median_recency, median_frequency : float
+        Over all customers (lapsed included).
+    median_monetary : float
+        Median average order value of the customers with an order in the window.
     segments : pandas.DataFrame
-        One row per named RFM segment (map order): ``RFMSegment, Segment`` (CRM label),
-        ``customers, customer_share, revenue, revenue_share, recency_median,
-        frequency_mean, monetary_mean, value_mean, action``. Empty segments are kept
-        with zeros so every table has the same ten rows.
+        One row per named RFM segment (map order): ``RFMSegment, Segment`` (CRM label by
+        rule), ``customers, customer_share, revenue, revenue_share, recency_median,
+        frequency_median, monetary_median, frequency_mean, monetary_mean, value_mean,
+        action``. Empty segments are kept with zeros so every table has the same ten rows.
     labels : pandas.DataFrame
-        The same sizes and shares by CRM label.
-    top_customer_share, top_revenue_share : float
-        The top ``TOP_SHARE`` of customers by 12-month revenue bring this share of it.
+        The same sizes and shares by rule-based CRM label.
     monthly : pandas.DataFrame
         ``month`` (YYYY-MM), ``revenue, active_customers, new_customers, new_customer_ratio``.
+    aggregates : ChapterAggregates
+        R x F grid, histograms, order counts, concentration, inactivity, cohorts.
+    crosstab : LabelCrosstab
+        R x F segments against the CRM's own labels.
     cleaning : CleaningReport
     notes : tuple of str
     snapshot_sha256 : str or None
-        SHA-256 of the order-log file, for the colophon (None for a warehouse table).
+        SHA-256 of the order-log file, for the colophon (None for a warehouse table or folder).
     """
 
     source: str
+    location: str
+    configured: bool
     as_of: date
     first_day: date
     last_day: date
     customers: int
     revenue: float
+    median_recency: float
+    median_frequency: float
+    median_monetary: float
     segments: pd.DataFrame
     labels: pd.DataFrame
-    top_customer_share: float
-    top_revenue_share: float
     monthly: pd.DataFrame
+    aggregates: ChapterAggregates
+    crosstab: LabelCrosstab
     cleaning: CleaningReport
     notes: tuple[str, ...]
     snapshot_sha256: str | None = None
@@ -78,41 +94,43 @@ class SegmentationSummary:
         return self.labels.set_index("Segment").loc["High Value"]
 
 
-def summarise(run: RFMRun) -> SegmentationSummary:
-    """Aggregate a run into the chapter's numbers. ``run`` must carry monthly activity."""
+def _segment_table(customers: pd.DataFrame, total_customers: int, total_revenue: float) -> pd.DataFrame:
+    grouped = customers.groupby("RFMSegment")
+    segments = pd.DataFrame({
+        "customers": grouped.size(),
+        "revenue": grouped["Revenue12m"].sum(),
+        "recency_median": grouped["Recency"].median(),
+        "frequency_median": grouped["Frequency"].median(),
+        "monetary_median": grouped["MonetaryValue"].median(),
+        "frequency_mean": grouped["Frequency"].mean(),
+        "monetary_mean": grouped["MonetaryValue"].mean(),
+        "value_mean": grouped["CustomerValue"].mean(),
+    }).reindex(list(RFM_SEGMENTS)).fillna(0.0)
+    segments["customers"] = segments["customers"].astype(int)
+    segments = segments.rename_axis("RFMSegment").reset_index()
+    segments["customer_share"] = segments["customers"] / total_customers
+    segments["revenue_share"] = segments["revenue"] / total_revenue if total_revenue else 0.0
+    segments.insert(1, "Segment", segments["RFMSegment"].map(CRM_LABEL_OF_SEGMENT))
+    segments["action"] = segments["RFMSegment"].map(ACTIONS)
+    return segments
+
+
+def summarise(run: RFMRun, aggregates: ChapterAggregates, crosstab: LabelCrosstab, *,
+              location: str = "", configured: bool = True) -> SegmentationSummary:
+    """Put a run and its chapter aggregates together. ``run`` must carry monthly activity."""
     if run.monthly is None:
         raise ValueError("summarise needs derive_customers(..., with_activity=True)")
     customers = run.customers
     total_customers = len(customers)
     total_revenue = float(customers["Revenue12m"].sum())
 
-    def shares(frame: pd.DataFrame) -> pd.DataFrame:
-        frame["customer_share"] = frame["customers"] / total_customers
-        frame["revenue_share"] = frame["revenue"] / total_revenue if total_revenue else 0.0
-        return frame
-
-    grouped = customers.groupby("RFMSegment")
-    segments = pd.DataFrame({
-        "customers": grouped.size(),
-        "revenue": grouped["Revenue12m"].sum(),
-        "recency_median": grouped["Recency"].median(),
-        "frequency_mean": grouped["Frequency"].mean(),
-        "monetary_mean": grouped["MonetaryValue"].mean(),
-        "value_mean": grouped["CustomerValue"].mean(),
-    }).reindex(list(RFM_SEGMENTS)).fillna(0.0)
-    segments["customers"] = segments["customers"].astype(int)
-    segments = shares(segments.rename_axis("RFMSegment").reset_index())
-    segments.insert(1, "Segment", segments["RFMSegment"].map(CRM_LABEL_OF_SEGMENT))
-    segments["action"] = segments["RFMSegment"].map(ACTIONS)
-
     by_label = customers.groupby("Segment")
     labels = pd.DataFrame({"customers": by_label.size(), "revenue": by_label["Revenue12m"].sum()})
     labels = labels.reindex(list(CRM_LABELS)).fillna(0.0)
     labels["customers"] = labels["customers"].astype(int)
-    labels = shares(labels.rename_axis("Segment").reset_index())
-
-    top_n = max(1, math.ceil(TOP_SHARE * total_customers))
-    top_revenue = float(customers["Revenue12m"].nlargest(top_n).sum())
+    labels = labels.rename_axis("Segment").reset_index()
+    labels["customer_share"] = labels["customers"] / total_customers
+    labels["revenue_share"] = labels["revenue"] / total_revenue if total_revenue else 0.0
 
     activity = run.monthly
     monthly = pd.DataFrame({
@@ -124,30 +142,76 @@ def summarise(run: RFMRun) -> SegmentationSummary:
     monthly["new_customer_ratio"] = monthly["new_customers"] / monthly["active_customers"]
 
     return SegmentationSummary(
-        source=run.source, as_of=run.params.as_of, first_day=run.first_day, last_day=run.last_day,
-        customers=total_customers, revenue=total_revenue, segments=segments, labels=labels,
-        top_customer_share=top_n / total_customers,
-        top_revenue_share=top_revenue / total_revenue if total_revenue else 0.0,
-        monthly=monthly.reset_index(drop=True), cleaning=run.cleaning, notes=tuple(run.notes()),
+        source=run.source, location=location, configured=configured, as_of=run.params.as_of,
+        first_day=run.first_day, last_day=run.last_day, customers=total_customers, revenue=total_revenue,
+        median_recency=float(customers["Recency"].median()),
+        median_frequency=float(customers["Frequency"].median()),
+        median_monetary=float(customers.loc[customers["Frequency"] > 0, "MonetaryValue"].median()),
+        segments=_segment_table(customers, total_customers, total_revenue), labels=labels,
+        monthly=monthly.reset_index(drop=True), aggregates=aggregates, crosstab=crosstab,
+        cleaning=run.cleaning, notes=tuple(run.notes()),
     )
 
 
-def summary_from_environment(environ: dict[str, str] | None = None) -> SegmentationSummary | None:
-    """The chapter's entry point: ``None`` when ``$ORDER_LOG`` is not set.
+def order_log_location(environ: dict[str, str] | None = None) -> tuple[str, bool]:
+    """The order log the chapter analyses, and whether ``$ORDER_LOG`` chose it.
 
-    A relative ``$ORDER_LOG`` is taken from the project root.
-    ``$ORDER_LOG_AS_OF`` (YYYY-MM-DD) defaults to the last day of the log;
-    ``$ORDER_LOG_COLUMNS`` maps roles as ``customer=cust_id,date=ts``.
+    A relative ``$ORDER_LOG`` is taken from the project root (chapters run in their own
+    folder). Without ``$ORDER_LOG`` the default :data:`DEFAULT_ORDER_LOG` is used.
+
+    Raises
+    ------
+    OrderLogError
+        Neither is there: the chapter is never published empty.
     """
     environ = os.environ if environ is None else environ
     location = environ.get(ORDER_LOG_ENV, "").strip()
-    if not location:
-        return None
-    if not is_url(location) and not Path(location).expanduser().is_absolute():
-        # Chapters run in their own folder; a relative path means the project root, as on the shell.
-        location = str(ROOT / location)
+    if location:
+        if is_url(location):
+            return location, True
+        path = Path(location).expanduser()
+        return str(path if path.is_absolute() else config.ROOT / path), True
+    if DEFAULT_ORDER_LOG.exists():
+        return str(DEFAULT_ORDER_LOG), False
+    raise OrderLogError(f"{DEFAULT_ORDER_LOG}: the default order log is missing and ${ORDER_LOG_ENV} is not "
+                        "set; regenerate the default data (see data/README.md) or set "
+                        f"{ORDER_LOG_ENV} to a CSV or Parquet order log")
+
+
+def build_summary(location: str, as_of: str | date | None = None, *, roles: ColumnRoles = ColumnRoles(),
+                  labels_path: Path | None = None, configured: bool = True,
+                  backend: ibis.BaseBackend | None = None) -> SegmentationSummary:
+    """Derive, aggregate and label one order log: the whole chapter's computing."""
+    run, lines = derive_with_lines(location, as_of, roles=roles, backend=backend)
+    aggregates = chapter_aggregates(lines, run.params)
+    crosstab = label_crosstab(run.customers, labels_path or config.data_path())
+    summary = summarise(run, aggregates, crosstab, location=str(location), configured=configured)
+    path = Path(location)
+    snapshot = None if is_url(location) or not path.is_file() else file_sha256(path)
+    return dataclasses.replace(summary, snapshot_sha256=snapshot)
+
+
+def summary_from_environment(environ: dict[str, str] | None = None) -> SegmentationSummary:
+    """The chapter's entry point: ``$ORDER_LOG`` (or the default log), as of ``$ORDER_LOG_AS_OF``.
+
+    ``$ORDER_LOG_AS_OF`` (YYYY-MM-DD) defaults to the last day of the log;
+    ``$ORDER_LOG_COLUMNS`` maps roles as ``customer=cust_id,date=ts``. The CRM labels come
+    from the model's customer table (``$CUSTOMER_DATA``, else ``data/customers.csv``).
+
+    Raises
+    ------
+    OrderLogError
+        The log is missing or breaks a rule: the message names the log, the rule, the
+        column and the first offending lines, and the build stops.
+    """
+    environ = os.environ if environ is None else environ
+    location, configured = order_log_location(environ)
     specs = [s for s in environ.get(ORDER_LOG_COLUMNS_ENV, "").split(",") if s.strip()]
-    run = derive_customers(location, environ.get(ORDER_LOG_AS_OF_ENV) or None,
-                           roles=parse_column_roles(specs), with_activity=True)
-    snapshot = None if is_url(location) or Path(location).is_dir() else file_sha256(Path(location))
-    return dataclasses.replace(summarise(run), snapshot_sha256=snapshot)
+    labels = environ.get(config.DATA_ENV_VAR, "").strip()
+    labels_path = Path(labels).expanduser().resolve() if labels else config.DEFAULT_DATA
+    which = f"${ORDER_LOG_ENV}" if configured else "the default order log"
+    try:
+        return build_summary(location, environ.get(ORDER_LOG_AS_OF_ENV) or None,
+                             roles=parse_column_roles(specs), labels_path=labels_path, configured=configured)
+    except OrderLogError as error:
+        raise OrderLogError(f"Segmentation chapter, {which}: {error}") from error

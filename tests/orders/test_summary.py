@@ -1,33 +1,36 @@
-"""The Segmentation chapter's numbers and renderers, and the chapter itself in both states."""
+"""The Segmentation chapter's entry point, its failure modes and the chapter file itself."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from chapter_fixtures import AS_OF, write_chapter_log
 from great_tables import GT
 from matplotlib.figure import Figure
-from rfm_fixtures import AS_OF
 
-from analysis.orders import derive_customers
-from analysis.orders import report as seg
+from analysis.errors import DataValidationError, OrderLogError
+from analysis.orders import summary as summary_module
 from analysis.orders.segments import ACTIONS, CRM_LABEL_OF_SEGMENT, RFM_SEGMENTS, segment_of
-from analysis.orders.summary import summarise, summary_from_environment
-from analysis.orders.synthetic import generate_order_log
+from analysis.orders.summary import build_summary, order_log_location, summary_from_environment
 
 CHAPTER = Path(__file__).resolve().parents[2] / "chapters" / "segmentation.qmd"
+CHUNK = re.compile(r"```\{python\}\n(.*?)```", flags=re.S)
+INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)\s*`")
 
 
 @pytest.fixture(scope="module")
-def generated_log(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("seg") / "orders.csv"
-    generate_order_log(path, 30_000, seed=5)
+def log(tmp_path_factory) -> Path:
+    return write_chapter_log(tmp_path_factory.mktemp("seg") / "orders.csv")
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("labels") / "customers.csv"
+    pd.DataFrame({"CustomerID": ["1001", "1002", "1003", "1007", "9999"],
+                  "Segment": ["At Risk", "high value", "High Value", "Low Value", "Medium Value"]}).to_csv(path, index=False)
     return path
-
-
-@pytest.fixture(scope="module")
-def summary(generated_log):
-    return summarise(derive_customers(generated_log, "2011-06-30", with_activity=True))
 
 
 def test_rf_map_covers_every_cell_once():
@@ -37,100 +40,146 @@ def test_rf_map_covers_every_cell_once():
     assert set(CRM_LABEL_OF_SEGMENT) == set(RFM_SEGMENTS) == set(ACTIONS)
 
 
-def test_shares_add_up_and_match_the_customer_table(summary):
-    segments = summary.segments
+def test_segment_table_adds_up_and_has_medians(log, labels):
+    s = build_summary(str(log), AS_OF, labels_path=labels)
+    segments = s.segments
     assert list(segments["RFMSegment"]) == list(RFM_SEGMENTS)
-    assert segments["customers"].sum() == summary.customers
+    assert segments["customers"].sum() == s.customers == 10
     assert segments["customer_share"].sum() == pytest.approx(1.0)
     assert segments["revenue_share"].sum() == pytest.approx(1.0)
-    assert summary.labels["customers"].sum() == summary.customers
-    # The top 20% of customers bring more than 20% of revenue in any skewed customer base.
-    assert summary.top_revenue_share > summary.top_customer_share
+    from analysis.orders import derive_customers
+
+    customers = derive_customers(log, AS_OF).customers
+    medians = customers.groupby("RFMSegment")[["Recency", "Frequency", "MonetaryValue"]].median()
+    indexed = segments.set_index("RFMSegment")
+    for segment, row in medians.iterrows():
+        assert indexed.loc[segment, "recency_median"] == row["Recency"]
+        assert indexed.loc[segment, "frequency_median"] == row["Frequency"]
+        assert indexed.loc[segment, "monetary_median"] == pytest.approx(row["MonetaryValue"], abs=1e-9)
 
 
-def test_monthly_activity_counts_new_customers_once(summary, generated_log):
-    monthly = summary.monthly
-    assert (monthly["new_customers"] <= monthly["active_customers"]).all()
-    assert monthly["new_customer_ratio"].between(0, 1).all()
-    assert monthly["month"].is_monotonic_increasing and monthly["month"].iloc[-1] <= "2011-06"
-    # Every customer is new exactly once: in the month of their first order.
-    assert monthly["new_customers"].sum() == summary.customers
+def test_crosstab_counts_the_join_on_customer_id(log, labels):
+    s = build_summary(str(log), AS_OF, labels_path=labels)
+    from analysis.orders import derive_customers
+
+    customers = derive_customers(log, AS_OF).customers
+    crm = pd.read_csv(labels, dtype=str)
+    crm["Segment"] = crm["Segment"].str.title()
+    joined = customers.merge(crm.rename(columns={"Segment": "CRM"}), on="CustomerID")
+    c = s.crosstab
+    assert c.available and c.matched == len(joined) == 4 and c.customers == 10
+    for row in joined.itertuples():
+        assert c.counts.loc[row.RFMSegment, row.CRM] >= 1
+    assert c.counts.to_numpy().sum() == 4
+    agreeing = (joined["RFMSegment"].map(CRM_LABEL_OF_SEGMENT) == joined["CRM"]).sum()
+    assert c.agreeing == agreeing
 
 
-def test_headline_quotes_the_same_numbers_as_the_tables(summary):
-    text = seg.headline(summary)
-    high = summary.high_value
-    assert f"{100 * summary.top_revenue_share:.1f}% of the last 12 months' revenue" in text
-    assert f"{100 * high['revenue_share']:.1f}%" in text
-    html = seg.size_table(summary).as_raw_html()
-    champions = summary.segments.set_index("RFMSegment").loc["Champions"]
-    assert f"{100 * champions['revenue_share']:.1f}%" in html
+def test_labels_without_customer_ids_or_with_no_overlap_are_unavailable(log, tmp_path):
+    no_ids = tmp_path / "no_ids.csv"
+    pd.DataFrame({"Segment": ["High Value"]}).to_csv(no_ids, index=False)
+    assert not build_summary(str(log), AS_OF, labels_path=no_ids).crosstab.available
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"CustomerID": ["C1"], "Segment": ["High Value"]}).to_csv(other, index=False)
+    c = build_summary(str(log), AS_OF, labels_path=other).crosstab
+    assert not c.available and c.matched == 0 and c.counts.to_numpy().sum() == 0
 
 
-def test_renderers_return_tables_and_figures_with_fixed_ids(summary):
-    for render, table_id in [(seg.size_table, "segmentation-sizes"), (seg.profile_table, "segmentation-profiles"),
-                             (seg.action_table, "segmentation-actions"), (seg.cleaning_table, "segmentation-cleaning")]:
-        table = render(summary)
-        assert isinstance(table, GT)
-        assert f'id="{table_id}"' in table.as_raw_html()
-    assert isinstance(seg.share_figure(summary), Figure)
-    assert len(seg.monthly_figure(summary).axes) == 3
+def test_a_bad_crm_label_names_file_column_and_rows(log, tmp_path):
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"CustomerID": ["1001", "1002"], "Segment": ["High Value", "Platinum"]}).to_csv(bad, index=False)
+    with pytest.raises(DataValidationError, match=r"'Segment'.*rows 3\)"):
+        build_summary(str(log), AS_OF, labels_path=bad)
 
 
-def test_without_an_order_log_only_the_note_renders():
-    assert summary_from_environment({}) is None
-    note = seg.introduction(None)
-    assert "ORDER_LOG" in note and "not" in note.lower()
-    assert seg.size_table(None) is None and seg.monthly_figure(None) is None
-    assert seg.section(None, "Title", "sec-x") == ""
+def test_default_log_is_used_when_order_log_is_unset(log, monkeypatch):
+    monkeypatch.setattr(summary_module, "DEFAULT_ORDER_LOG", log)
+    assert order_log_location({}) == (str(log), False)
+    s = summary_from_environment({"ORDER_LOG_AS_OF": AS_OF})
+    assert not s.configured and s.location == str(log) and s.customers == 10
 
 
-def _chapter_code() -> list[str]:
-    return re.findall(r"```\{python\}\n(.*?)```", CHAPTER.read_text(), flags=re.S)
+def test_missing_default_log_fails_instead_of_an_empty_chapter(tmp_path, monkeypatch):
+    monkeypatch.setattr(summary_module, "DEFAULT_ORDER_LOG", tmp_path / "absent.parquet")
+    with pytest.raises(OrderLogError, match="default order log is missing"):
+        summary_from_environment({})
 
 
-@pytest.mark.parametrize("configured", [False, True])
-def test_chapter_code_runs_in_both_states(configured, generated_log, monkeypatch, capsys):
-    if configured:
-        monkeypatch.setenv("ORDER_LOG", str(generated_log))
-        monkeypatch.setenv("ORDER_LOG_AS_OF", "2011-06-30")
-    else:
-        monkeypatch.delenv("ORDER_LOG", raising=False)
-    namespace: dict = {}
-    results = []
-    for chunk in _chapter_code():
-        body = "\n".join(line for line in chunk.splitlines() if not line.startswith("#|"))
-        exec(compile(body, str(CHAPTER), "exec"), namespace)  # noqa: S102 – our own chapter
-        last = body.strip().splitlines()[-1]
-        if not last.startswith(("print(", "from ", "import ", "s =", " ")) and "=" not in last.split("(")[0]:
-            results.append(eval(last, namespace))  # noqa: S307 – the chunk's displayed value
-    printed = capsys.readouterr().out
-    if configured:
-        assert "## Segment sizes and revenue shares" in printed and "@tbl-segmentation-sizes" in printed
-        assert sum(isinstance(r, GT) for r in results) == 4 and sum(isinstance(r, Figure) for r in results) == 2
-    else:
-        assert "No order log configured" in printed and "##" not in printed.replace("## No order", "")
-        assert all(r is None for r in results)
+def test_a_configured_log_that_breaks_a_rule_fails_with_rule_column_and_lines(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+                   "1,1,6/1/2011 9:00,2.50,17850\n1,1,not a date,2.50,17850\n")
+    with pytest.raises(OrderLogError) as raised:
+        summary_from_environment({"ORDER_LOG": str(bad)})
+    message = str(raised.value)
+    assert message.startswith("Segmentation chapter, $ORDER_LOG:")
+    assert "column 'InvoiceDate'" in message and "unparsable dates" in message and "line 3: 'not a date'" in message
 
 
-def test_a_relative_order_log_is_taken_from_the_project_root(generated_log, monkeypatch):
+def test_a_relative_order_log_is_taken_from_the_project_root(log, monkeypatch):
     from analysis.config import ROOT
 
     relative = Path("benchmarks/out/test_relative_orders.csv")
     (ROOT / relative).parent.mkdir(parents=True, exist_ok=True)
-    (ROOT / relative).write_bytes(generated_log.read_bytes())
+    (ROOT / relative).write_bytes(log.read_bytes())
     try:
         monkeypatch.chdir(ROOT / "chapters")  # where Quarto runs a chapter
-        summary = summary_from_environment({"ORDER_LOG": str(relative), "ORDER_LOG_AS_OF": AS_OF})
-        assert summary is not None and summary.customers > 0
+        s = summary_from_environment({"ORDER_LOG": str(relative), "ORDER_LOG_AS_OF": AS_OF})
+        assert s.configured and s.customers == 10
     finally:
         (ROOT / relative).unlink()
 
 
-def test_the_chapter_names_its_snapshot(generated_log):
+def test_the_chapter_names_its_snapshot(log, labels):
     from analysis.data import file_sha256
+    from analysis.orders import report
 
-    summary = summary_from_environment({"ORDER_LOG": str(generated_log), "ORDER_LOG_AS_OF": AS_OF})
-    assert summary.snapshot_sha256 == file_sha256(generated_log)
-    assert f"`{summary.snapshot_sha256[:12]}`" in seg.scope(summary)
-    assert f"{summary.cleaning.lines_read:,} order lines" in seg.scope(summary)
+    s = summary_from_environment({"ORDER_LOG": str(log), "ORDER_LOG_AS_OF": AS_OF, "CUSTOMER_DATA": str(labels)})
+    assert s.snapshot_sha256 == file_sha256(log)
+    html = report.snapshot_table(s).as_raw_html()
+    assert s.snapshot_sha256[:16] in html and "20 / 18" in html and str(labels) in html
+
+
+def _chapter_parts() -> tuple[list[str], str]:
+    text = CHAPTER.read_text()
+    return CHUNK.findall(text), CHUNK.sub("", text)
+
+
+def test_chapter_runs_with_every_value_and_cross_reference(log, labels, monkeypatch, capsys):
+    monkeypatch.setenv("ORDER_LOG", str(log))
+    monkeypatch.setenv("ORDER_LOG_AS_OF", AS_OF)
+    monkeypatch.setenv("CUSTOMER_DATA", str(labels))
+    chunks, prose = _chapter_parts()
+    namespace: dict = {}
+    shown = []
+    for chunk in chunks:
+        options = [line for line in chunk.splitlines() if line.startswith("#|")]
+        body = "\n".join(line for line in chunk.splitlines() if not line.startswith("#|"))
+        exec(compile(body, str(CHAPTER), "exec"), namespace)  # noqa: S102 – our own chapter
+        label = next((o.split(":", 1)[1].strip() for o in options if o.startswith("#| label:")), None)
+        if label:
+            shown.append((label, eval(body.strip().splitlines()[-1], namespace)))  # noqa: S307
+    values = [eval(m["expr"], namespace) for m in INLINE.finditer(prose)]  # noqa: S307
+    assert all(isinstance(v, str) for v in values)
+    # Inline values are plain text: no Markdown, no HTML.
+    assert not [v for v in values if re.search(r"[*_`<>\[\]#|]", v)]
+    filled = INLINE.sub(lambda m: str(eval(m["expr"], namespace)), prose)  # noqa: S307
+    assert "not configured" not in filled.lower() and "None" not in filled
+    assert len(shown) >= 8
+    assert sum(isinstance(o, Figure) for _, o in shown) >= 6 and sum(isinstance(o, GT) for _, o in shown) >= 6
+    for label, _ in shown:
+        assert label.startswith(("fig-segmentation-", "tbl-segmentation-"))
+        assert f"@{label}" in prose, f"{label} is never referenced in the text"
+    assert "fig-segmentation-cohorts" in dict(shown) and "fig-segmentation-lorenz" in dict(shown)
+    capsys.readouterr()
+
+
+def test_chapter_types_no_number():
+    _, prose = _chapter_parts()
+    text = INLINE.sub("", prose)
+    text = re.sub(r"\{#[^}]+\}|@[\w-]+|`[^`]*`|\[[^\]]*\]\([^)]*\)", "", text)
+    # Only the scale's fixed words may carry digits: scores 1-5, the R x F corners, 12 months,
+    # the 30-day bins, the 60/90/120-day thresholds and the Pareto 80%.
+    allowed = {"1", "5", "12", "30", "60", "90", "120", "80"}
+    digits = set(re.findall(r"\d+", text.split("---", 2)[2]))
+    assert digits <= allowed, digits - allowed
