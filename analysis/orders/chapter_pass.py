@@ -4,17 +4,10 @@ The customer table is built once in the engine (a temporary table on DuckDB) and
 aggregate reads it there; the cohorts read
 the clean lines. Nothing bigger than a few hundred rows is fetched.
 
-Where the clean lines come from (:func:`derive_with_lines`), cheapest first:
-
-1. an :class:`~analysis.orders.pipeline.RFMRun` that carries them (attribute ``lines``);
-2. on DuckDB, the typed, de-duplicated lines the pipeline kept in the engine for its own
-   queries (the one table the run added), accepted only when cleaning them gives exactly
-   the run's count of kept lines;
-3. otherwise the log is opened again with the run's column roles and cleaned by the same
-   public functions the pipeline uses, so the answers cannot differ.
-
-``benchmarks/bench_segmentation.py`` measured route 3 at 47 s of a 106 s chapter on 10M lines
-(the aggregates themselves: 9 s); route 2 avoids it.
+The clean lines come from the pipeline's own run (:attr:`RFMRun.lines`, kept in the
+engine): cancellations netted and duplicates removed exactly as for the customer table.
+Reading the log a second time cost 47 s of a 106 s chapter on 10M lines
+(``benchmarks/bench_segmentation.py``); carrying the lines avoids it.
 """
 from __future__ import annotations
 
@@ -26,10 +19,9 @@ import ibis
 from . import chapter_results as results
 from .aggregates import (concentration_expr, frequency_counts_expr, inactivity_expr, lorenz_points_expr,
                          monetary_bins_expr, recency_bins_expr, rf_grid_expr)
-from .clean import ISO_FORMAT, clean_lines, detect_date_format, distinct_lines, typed_lines
 from .cohorts import cohort_activity_expr, lifetime_orders_expr
 from .pipeline import derive_customers
-from .read import OrderSource, is_url, open_order_log, with_native_types
+from .read import is_url
 from .roles import ColumnRoles
 from .transform import RFMParameters, customer_table_expr
 
@@ -74,68 +66,21 @@ def derive_with_lines(location: str | Path, as_of=None, *, roles: ColumnRoles = 
         # The pipeline's own default engine: in-memory DuckDB that may reorder rows.
         backend = ibis.duckdb.connect()
         backend.raw_sql("SET preserve_insertion_order = false")
-    before = _duckdb_tables(backend)
     run = derive_customers(location, as_of, roles=roles, backend=backend, with_activity=True)
-    if getattr(run, "lines", None) is None:
-        left = _lines_left_by_run(run, backend, before)
-        if left is not None:
-            return run, left
-    return run, chapter_lines(location, run, backend)
-
-
-def _duckdb_tables(backend) -> set[str]:
-    if backend is None or backend.name != "duckdb":
-        return set()
-    return {row[0] for row in backend.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-
-
-def _lines_left_by_run(run, backend, before: set[str]) -> ibis.Table | None:
-    """The typed lines table the run created in DuckDB, cleaned; None unless it is unambiguous."""
-    added = _duckdb_tables(backend) - before
-    if len(added) != 1:
-        return None
-    try:
-        lines = clean_lines(backend.table(added.pop()), run.roles)
-        if lines.count().to_pyarrow().as_py() != run.cleaning.kept:
-            return None
-    except Exception:  # not the table we took it for (another layout): read the log again instead
-        return None
-    return _kept_in_engine(lines)
+    return run, run.lines
 
 
 def chapter_lines(location: str | Path, run, backend: ibis.BaseBackend | None = None) -> ibis.Table:
     """The run's clean lines, kept in the engine.
 
-    ``run.lines`` when the run carries them; otherwise the log is read again with
-    ``run.roles`` (the mapping the run resolved), parsed, de-duplicated and cleaned.
+    ``run.lines`` when the run carries them; otherwise the log is derived again with the
+    run's roles and as-of date, so the lines are cleaned (cancellations netted, duplicates
+    removed) by the pipeline itself and the chapter cannot disagree with the customer table.
     """
-    carried = getattr(run, "lines", None)
-    if carried is not None:
-        return carried
-    source = open_order_log(location, backend)
-    roles: ColumnRoles = run.roles
-    date_format = detect_date_format(source.table, roles.date)
-    if source.csv_options is not None:
-        # The run already refused any unparsable value, so the CSV reader may parse types itself
-        # (several times faster than casting text); a failure falls back to the text route.
-        try:
-            return _cleaned(with_native_types(source, _reader_types(roles),
-                                              None if date_format == ISO_FORMAT else date_format),
-                            roles, date_format)
-        except Exception as error:
-            if not type(error).__module__.startswith(("duckdb", "_duckdb")):
-                raise
-    return _cleaned(source, roles, date_format)
-
-
-def _reader_types(roles: ColumnRoles) -> dict[str, str]:
-    numbers = [getattr(roles, role) for role in ("quantity", "price", "amount") if getattr(roles, role)]
-    return {roles.date: "TIMESTAMP", **{name: "DOUBLE" for name in numbers}}
-
-
-def _cleaned(source: OrderSource, roles: ColumnRoles, date_format: str) -> ibis.Table:
-    typed = typed_lines(source.table, roles, source.dialect, date_format, keep_other_columns=True)
-    return _kept_in_engine(clean_lines(distinct_lines(typed), roles))
+    if run.lines is not None:
+        return run.lines
+    again = derive_customers(location, run.params.as_of, roles=run.roles, backend=backend, with_activity=True)
+    return again.lines
 
 
 def _kept_in_engine(expr: ibis.Table) -> ibis.Table:

@@ -6,7 +6,7 @@ Segmentation chapter render what :func:`derive_customers` returns.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +48,10 @@ class RFMRun:
         Monthly revenue, active and new customers (only when asked for).
     labels : LabelJoin or None
         How the CRM labels were joined (``--labels``); None: Segment is the R x F rule.
+    lines : ibis.Table or None
+        The clean lines (cancellations netted, de-duplicated by the run's rule), kept in
+        the engine, when asked for with ``with_activity``: the chapters aggregate exactly
+        the lines the customer table was built from.
     """
 
     source: str
@@ -60,6 +64,7 @@ class RFMRun:
     customers: pd.DataFrame
     monthly: pd.DataFrame | None = None
     labels: LabelJoin | None = None
+    lines: ibis.Table | None = field(default=None, repr=False, compare=False)
 
     @property
     def orders_per_day(self) -> bool:
@@ -167,13 +172,14 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     label_join = None
     if crm_labels is not None:
         customers, label_join = join_crm_labels(customers, crm_labels, Path(labels).name)
-    monthly = None
+    monthly = kept_lines = None
     if with_activity:
-        monthly = monthly_activity_expr(lines, params.as_of).to_pyarrow().to_pandas()
+        kept_lines = _materialise(lines, source)
+        monthly = monthly_activity_expr(kept_lines, params.as_of).to_pyarrow().to_pandas()
     return RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
                   first_day=audit.first_day, last_day=audit.last_day,
                   holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
-                  labels=label_join)
+                  labels=label_join, lines=kept_lines)
 
 
 def _typed_and_audited(source: OrderSource, roles: ColumnRoles, date_format: str) -> tuple[ibis.Table, LogAudit]:

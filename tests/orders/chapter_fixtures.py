@@ -3,8 +3,8 @@
 Ten customers as of 2011-06-30 (a month end, so June is complete). Chosen so that the
 chapter's edge cases occur: revenue ties (1001 and 1002 both 200.00; 1004 and 1006 both
 40.00), a lapsed customer (1003), an order on the window's first day (1009) and on the
-as-of day (1010), an order after the as-of date (1010, ignored), a cancellation and a guest
-line (both cleaned away).
+as-of day (1010), an order after the as-of date (1010, ignored), a cancellation that matches
+no order (counted and dropped; netting has its own tests) and a guest line (cleaned away).
 
 The reference functions below compute every number from these rows with plain pandas,
 independently of the Ibis expressions they check.
@@ -44,7 +44,7 @@ ORDERS = [
     ("200018", "7/10/2011 10:00", 1, 99.00, "1010"),  # after as-of: in no chapter number
 ]
 NOISE = [
-    ("C200019", "6/21/2011 10:00", -4, 25.00, "1001"),  # cancellation
+    ("C200019", "6/21/2011 10:00", -3, 25.00, "1001"),  # cancellation matching no order
     ("200020", "6/1/2011 10:00", 1, 12.00, ""),          # guest checkout
 ]
 
