@@ -13,8 +13,10 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from analysis.config import DEFAULT_DATA
 from analysis.data.simulate import simulate_customers
 
 CHAPTERS = ("index", "chapters/data", "chapters/model", "chapters/segments", "chapters/diagnostics",
@@ -109,7 +111,7 @@ def test_summary_lists_three_findings_and_sized_actions(report_site):
 def test_colophon_names_the_data_snapshot(report_site, model):
     text = page_text(report_site / "chapters" / "methods.html")
     assert model["data_sha256"][:16] in text
-    assert "5,000 customers" in text
+    assert f"{model['n']:,} customers" in text
 
 
 def test_executive_pdf_has_two_to_four_pages_with_the_headline_numbers(report_site, model):
@@ -154,7 +156,8 @@ def test_refresh_reports_what_changed(report_site, model, tmp_path, render_repor
     """A known shift: +$15 per order, 300 fewer At Risk customers."""
     site = tmp_path / "site"
     shutil.copytree(report_site, site)
-    shifted = simulate_customers(5000, seed=11)
+    # The default data shifted: what the published site was built from, plus the known change.
+    shifted = pd.read_csv(DEFAULT_DATA, dtype={"CustomerID": str})
     shifted["CustomerValue"] = (shifted["CustomerValue"] + 15 * shifted["Frequency"]).round(2)
     at_risk = shifted.index[shifted["Segment"] == "At Risk"]
     shifted = shifted.drop(at_risk[:300])
