@@ -7,9 +7,7 @@ write their outputs atomically, so a failure leaves nothing behind.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-import threading
 from pathlib import Path
 
 from .errors import AnalysisError
@@ -28,7 +26,10 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", type=Path)
 
     fit = sub.add_parser("fit", help="fit the customer-value model and write the JSON contract")
-    fit.add_argument("path", type=Path)
+    fit.add_argument("path", help="customer CSV, or an Ibis URL with #table (duckdb:///shop.db#customers): "
+                                  "then the model is fitted inside that engine")
+    fit.add_argument("--scores-table", dest="scores_table", default=None, metavar="NAME",
+                     help="with an Ibis URL: write the per-customer scores back to the engine as this table")
     fit.add_argument("--reference", default=None,
                      help='reference segment (default: "Low Value" when present, else the largest)')
     fit.add_argument("--json", dest="json_out", type=Path, required=True, metavar="OUT")
@@ -66,21 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         print(table.summary_line())
         return 0
     if args.command == "fit":
-        from .data import load_customers
-        from .io.export import write_model_json
-        from .model.fit import fit_model
-
-        # statsmodels takes about a second to import, all of it Python; Arrow's CSV reader
-        # releases the GIL, so the two overlap on a second core instead of queueing.
-        warm = threading.Thread(target=importlib.import_module,
-                                args=("statsmodels.regression.linear_model",), daemon=True)
-        warm.start()
-        table = load_customers(args.path)
-        warm.join()
-        results = fit_model(table, reference=args.reference)
-        write_model_json(results, args.json_out)
-        print(f"fitted {results.n:,} customers (reference: {results.reference}); wrote {args.json_out}")
-        return 0
+        return _fit_command(args)
     if args.command == "simulate":
         from .data.simulate import write_simulated
 
@@ -99,6 +86,34 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_rfm_command(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse guarantees a known command
+
+
+def _fit_command(args: argparse.Namespace) -> int:
+    from .orders.read import is_url
+
+    if is_url(args.path):
+        from .model.engine import fit_in_engine, open_customer_table
+        from .model.engine.contract import write_engine_json
+
+        table = open_customer_table(args.path)
+        fit = fit_in_engine(table, reference=args.reference, source=args.path)
+        write_engine_json(fit, args.json_out)
+        if args.scores_table:
+            from .model.engine.scores import write_scores
+
+            write_scores(fit, table._find_backend(), args.scores_table)
+        print(f"fitted {fit.results.n:,} customers in the engine (reference: {fit.results.reference}); "
+              f"wrote {args.json_out}" + (f" and table {args.scores_table}" if args.scores_table else ""))
+        return 0
+    from .data import load_customers
+    from .io.export import write_model_json
+    from .model.fit import fit_model
+
+    table = load_customers(Path(args.path))
+    results = fit_model(table, reference=args.reference)
+    write_model_json(results, args.json_out)
+    print(f"fitted {results.n:,} customers (reference: {results.reference}); wrote {args.json_out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,7 +54,11 @@ def scaled_condition_number(X: np.ndarray) -> float:
     The raw condition number mostly reflects units (days vs dollars); after scaling,
     values above 30 signal collinearity that inflates standard errors.
     """
-    gram = X.T @ X
+    return condition_number_from_gram(X.T @ X)
+
+
+def condition_number_from_gram(gram: np.ndarray) -> float:
+    """:func:`scaled_condition_number` from X'X alone (all the in-engine fit has)."""
     norms = np.sqrt(np.diag(gram))
     eigenvalues = np.linalg.eigvalsh(gram / np.outer(norms, norms))
     return float(np.sqrt(eigenvalues.max() / eigenvalues.min()))
