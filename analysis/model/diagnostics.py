@@ -117,7 +117,7 @@ def jarque_bera_moments(n: int, m2: float, m3: float, m4: float) -> tuple[float,
 
 
 def compute_diagnostics(fit, X: np.ndarray, names: list[str], residual: np.ndarray,
-                        leverage: np.ndarray, cooks: np.ndarray) -> Diagnostics:
+                        leverage: np.ndarray, cooks: np.ndarray, gram: np.ndarray | None = None) -> Diagnostics:
     n, n_coefficients = X.shape
     normalized_cov = np.asarray(fit.normalized_cov_params)
     gvif, gvif_df, gvif_adjusted = generalised_vif(normalized_cov, names)
@@ -135,5 +135,6 @@ def compute_diagnostics(fit, X: np.ndarray, names: list[str], residual: np.ndarr
         max_cooks_distance=float(cooks.max()),
         leverage_threshold=leverage_threshold,
         n_high_leverage=int(np.count_nonzero(leverage > leverage_threshold)),
-        condition_number=scaled_condition_number(X),
+        # X'X from the fit when given: a second pass over X was 0.03-0.1 s at 1M customers.
+        condition_number=scaled_condition_number(X) if gram is None else condition_number_from_gram(gram),
     )

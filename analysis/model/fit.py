@@ -89,6 +89,7 @@ class _Fits:
     y: np.ndarray
     X: np.ndarray
     names: list[str]
+    gram: np.ndarray  # X'X of the full design
     full: LeastSquaresFit
     rfm_only: LeastSquaresFit
 
@@ -102,14 +103,15 @@ def _fit(table: CustomerTable, levels: tuple[str, ...], reference: str) -> _Fits
     k0 = 1 + len(PREDICTORS)
     # Columns of X, checked above; the RFM-only X'X is the leading block of the full one.
     rfm_only = least_squares(y, X[:, :k0], check_aliasing=False, gram=gram[:k0, :k0])
-    return _Fits(y=y, X=X, names=names, full=full, rfm_only=rfm_only)
+    return _Fits(y=y, X=X, names=names, gram=gram, full=full, rfm_only=rfm_only)
 
 
 def _diagnose(fits: _Fits) -> tuple[Diagnostics, np.ndarray, np.ndarray]:
     """Step 2: influence measures and every diagnostic of the full model."""
     residual = np.asarray(fits.full.resid)
     leverage, cooks = influence_measures(fits.full.leverage, residual, fits.X.shape[1], fits.full.scale)
-    return compute_diagnostics(fits.full, fits.X, fits.names, residual, leverage, cooks), leverage, cooks
+    return (compute_diagnostics(fits.full, fits.X, fits.names, residual, leverage, cooks, fits.gram),
+            leverage, cooks)
 
 
 def choose_se_type(diagnostics: Diagnostics, alpha: float) -> str:

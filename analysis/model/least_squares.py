@@ -66,6 +66,10 @@ _CONFIRM_WITH_QR = 1e-5
 # re-orthogonalises it (CholeskyQR2, Fukaya et al. 2014), so leverage and HC3 keep
 # QR's accuracy on ill-conditioned designs. The customer designs never need it.
 _REORTHOGONALISE = 1e-2
+# At or above this pivot the normal equations already lose at most ~eps / pivot^2 (1e-14):
+# the refinement pass (30 ms at 1M x 7) and the two-step leverage route are skipped.
+# The customer designs sit here (smallest pivot 0.56 on the 1M benchmark file).
+_WELL_CONDITIONED = 0.1
 
 
 COLLINEAR_MESSAGE = (
@@ -201,7 +205,8 @@ def least_squares(y: np.ndarray, X: np.ndarray, check_aliasing: bool = True,
         del orthonormal
     else:
         params = inverse @ (X.T @ y)
-        params = params + inverse @ (X.T @ (y - X @ params))  # one refinement step
+        if solution.smallest_pivot < _WELL_CONDITIONED:
+            params = params + inverse @ (X.T @ (y - X @ params))  # one refinement step
         fitted = X @ params
     resid = y - fitted
     # Everything below works on X' (k by n): for the column-major X of design_matrix it is
@@ -212,6 +217,13 @@ def least_squares(y: np.ndarray, X: np.ndarray, check_aliasing: bool = True,
     cov_hc3 = np.zeros((k, k))
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
+        if solution.smallest_pivot >= _WELL_CONDITIONED:
+            # One product instead of two (47 ms each at 1M x 7): p_i = (X'X)^-1 x_i, h_i = x_i' p_i.
+            pseudo = inverse @ Xt[:, rows]
+            leverage[rows] = np.einsum("ij,ij->j", Xt[:, rows], pseudo)
+            pseudo *= resid[rows] / (1 - leverage[rows])
+            cov_hc3 += pseudo @ pseudo.T
+            continue
         z = whitener.T @ Xt[:, rows]  # orthonormal coordinates z_i = M' x_i
         leverage[rows] = np.einsum("ij,ij->j", z, z)
         # Columns of the pseudo-inverse, (X'X)^-1 x_i = M z_i, weighted: summing their outer
