@@ -78,6 +78,16 @@ def _quadratic(base: list[ibis.Value], A: np.ndarray) -> ibis.Value:
     return value
 
 
+def leverage_expression(table: ibis.Table, base: list[ibis.Value], raw: dict, others: list[str],
+                        A: np.ndarray) -> ibis.Value:
+    """h_i = x_i' A x_i with A = (X'X)^-1 as literals, the dummies folded into per-label CASEs."""
+    leverage = (_quadratic(base, A[:K0, :K0])
+                + _segment_value(table, raw, {l: A[K0 + i, K0 + i] for i, l in enumerate(others)}))
+    for j in range(K0):  # cross terms between the base columns and the row's own dummy
+        leverage = leverage + base[j] * _segment_value(table, raw, {l: 2 * A[j, K0 + i] for i, l in enumerate(others)})
+    return leverage
+
+
 def assemble_gram(groups: pd.DataFrame, others: list[str], raw: dict, prefix: str = "g") -> np.ndarray:
     """The full design's X'X (or any weighted cross-product) from per-label base sums."""
     k = K0 + len(others)
@@ -145,10 +155,7 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
     segment_shift = _segment_value(table, raw, dict(zip(others, params[K0:])))
     resid = y - _linear(base, params[:K0]) - segment_shift
     resid0 = y - _linear(base, params_rfm)
-    leverage = (_quadratic(base, A[:K0, :K0])
-                + _segment_value(table, raw, {l: A[K0 + i, K0 + i] for i, l in enumerate(others)}))
-    for j in range(K0):  # cross terms between the base columns and the row's own dummy
-        leverage = leverage + base[j] * _segment_value(table, raw, {l: 2 * A[j, K0 + i] for i, l in enumerate(others)})
+    leverage = leverage_expression(table, base, raw, others, A)
     leverage0 = _quadratic(base, A0)
     weight = (resid / (1 - leverage)) ** 2
     weight0 = (resid0 / (1 - leverage0)) ** 2

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ...errors import ModelSpecificationError
 from ...data import ID_COLUMN, OUTCOME, PREDICTORS, SEGMENT_COLUMN
-from .fit import K0, EngineFit, _linear, _quadratic, _segment_value
+from .fit import K0, EngineFit, _linear, _segment_value, leverage_expression
 from .sufficient import base_columns
 
 
@@ -26,10 +26,7 @@ def customer_scores(fit: EngineFit) -> ibis.Table:
     base = base_columns(table)
     y = table[OUTCOME].cast("float64")
     fitted = _linear(base, params[:K0]) + _segment_value(table, raw, dict(zip(others, params[K0:])))
-    leverage = (_quadratic(base, A[:K0, :K0])
-                + _segment_value(table, raw, {l: A[K0 + i, K0 + i] for i, l in enumerate(others)}))
-    for j in range(K0):
-        leverage = leverage + base[j] * _segment_value(table, raw, {l: 2 * A[j, K0 + i] for i, l in enumerate(others)})
+    leverage = leverage_expression(table, base, raw, others, A)
     prediction0 = _linear(base, params0)
     cuts = fit.quartile_cuts
     quartile = ibis.cases((prediction0 <= cuts[0], 1), (prediction0 <= cuts[1], 2),
