@@ -104,7 +104,13 @@ def _fit_command(args: argparse.Namespace) -> int:
         from .model.engine.contract import write_engine_json
 
         table = open_customer_table(args.path)
-        fit = fit_in_engine(table, reference=args.reference, source=args.path)
+        try:
+            fit = fit_in_engine(table, reference=args.reference, source=args.path)
+        except AnalysisError:
+            raise
+        except Exception as error:  # the engine's own failure (memory, permissions): say which
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise AnalysisError(f"{args.path}: the engine could not run the fit ({first})") from error
         write_engine_json(fit, args.json_out)
         if args.scores_table:
             from .model.engine.scores import write_scores

@@ -118,3 +118,18 @@ def test_fit_command_names_a_missing_table(tmp_path):
     assert done.returncode == 2
     assert "no_such_table" in done.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["continuous", "ties"])
+def test_bounded_memory_quantiles_equal_numpy(tmp_path, kind):
+    from analysis.model.engine.quantiles import exact_quantiles
+
+    rng = np.random.default_rng(5)
+    values = rng.lognormal(3, 1, 20_001) if kind == "continuous" else rng.integers(0, 7, 20_001).astype(float)
+    csv = tmp_path / "values.csv"
+    pd.DataFrame({"CustomerID": np.arange(len(values)), "v": values}).to_csv(csv, index=False)
+    table = open_customer_table(duckdb_file(csv, tmp_path / "values.duckdb", "t"))
+    probabilities = (0.1, 0.25, 0.5, 0.75, 0.999)
+    ours = exact_quantiles(table, table["v"].cast("float64"), len(values), float(values.min()),
+                           float(values.max()), probabilities)
+    assert ours == pytest.approx(tuple(np.quantile(values, probabilities)), rel=1e-12, abs=0)

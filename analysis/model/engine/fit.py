@@ -28,6 +28,7 @@ from ..inference import coefficient_table, segment_contrasts
 from ..least_squares import LeastSquaresFit, fit_summary, solve_gram
 from ..misalignment import MISALIGNMENT_RULES
 from ..results import (ALPHA, SE_HC3, DataSnapshot, Diagnostics, ModelResults, segment_term)
+from .quantiles import exact_quantiles
 from .sufficient import BASE_NAMES, base_columns, first_pass, pair_sums, symmetric
 
 K0 = len(BASE_NAMES)
@@ -168,11 +169,12 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
     sums.update({f"xe{j}": (base[j] * squared).sum() for j in range(K0)})  # xe0 = sum of e^2
     second = table.group_by(SEGMENT_COLUMN).aggregate(**sums).to_pandas()
     prediction0 = _linear(base, params_rfm)
-    # One multi-quantile state, not three: an exact quantile holds every value (0.8 GB at
-    # 100M customers per state). DuckDB's quantile_cont and Spark's percentile are exact
-    # and interpolate linearly, as numpy's default.
-    cuts_row = table.aggregate(cuts=prediction0.quantile([0.25, 0.5, 0.75])).to_pandas()
-    cuts = tuple(float(value) for value in cuts_row["cuts"].iloc[0])
+    # Exact, in bounded memory (.quantiles); the bounds follow from the predictor ranges.
+    low, high = params_rfm[0], params_rfm[0]
+    for j, column in enumerate(PREDICTORS, start=1):
+        ends = (params_rfm[j] * float(groups[f"min_{column}"].min()), params_rfm[j] * float(groups[f"max_{column}"].max()))
+        low, high = low + min(ends), high + max(ends)
+    cuts = exact_quantiles(table, prediction0, n, float(low), float(high), (0.25, 0.5, 0.75))
 
     e = {p: float(second[f"e{p}"].sum()) for p in (1, 2, 3, 4)}
     ssr, ssr0, tss = e[2], float(second["rss0"].sum()), float(second["tss"].sum())
