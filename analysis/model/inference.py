@@ -34,10 +34,19 @@ def t_inference(estimate: np.ndarray, std_error: np.ndarray, df_resid: int, alph
 
 
 def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (as R's ``p.adjust(method = "holm")``)."""
-    from statsmodels.stats.multitest import multipletests
+    """Holm's step-down adjusted p-values (as R's ``p.adjust(method = "holm")``).
 
-    return multipletests(np.asarray(p, dtype=np.float64), method="holm")[1]
+    Written out (four lines) rather than statsmodels' ``multipletests``: that calls
+    ``gc.collect()``, which took 100 ms of a 1M-customer ``fit_model`` (the frames of a
+    million rows are alive), a third of the fit's 0.3 s budget, for six p-values.
+    tests/model checks it against ``multipletests``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
 
 
 def coefficient_table(fit, names: list[str], cov_hc3: np.ndarray, alpha: float) -> pd.DataFrame:

@@ -82,7 +82,10 @@ def assign_misalignment(segment: pd.Series, rfm_prediction: np.ndarray,
     quartile, misaligned, reason
         ``reason`` is ``""`` for customers who break no rule.
     """
-    quartile = 1 + np.searchsorted(np.quantile(rfm_prediction, [0.25, 0.5, 0.75]), rfm_prediction)
+    # 1 + the number of cuts strictly below: what searchsorted(cuts, x) gives, in three
+    # comparisons (3 ms at 1M) instead of a binary search per customer (38 ms).
+    cuts = np.quantile(rfm_prediction, [0.25, 0.5, 0.75])
+    quartile = 1 + sum((rfm_prediction > cut).astype(np.int64) for cut in cuts)
     rule = np.zeros(len(segment), dtype=np.int8)  # 0: none; i: rules[i - 1]
     for index, item in enumerate(rules, start=1):
         rule[(segment == item.segment).to_numpy(dtype=bool) & (quartile == item.quartile)] = index
