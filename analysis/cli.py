@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {validate,fit,simulate,render,rfm}``.
+"""Command line: ``python -m analysis {validate,fit,simulate,render,preview,rfm}``.
 
 Every user-facing failure is an :class:`~analysis.errors.AnalysisError`; it is
 printed without a traceback and turned into a non-zero exit status. Commands
@@ -50,6 +50,12 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("--previous", type=Path, default=None,
                         help="model.json of the last published build, for 'what changed'")
 
+    preview = sub.add_parser("preview", help="build the site, serve it on 127.0.0.1 and rebuild on changes")
+    preview.add_argument("--data", type=Path, default=None,
+                         help="customer table (default: $CUSTOMER_DATA, else data/customers.csv)")
+    preview.add_argument("--out", type=Path, default=None, help="output folder (default: _site)")
+    preview.add_argument("--port", type=int, default=4321, help="loopback port (default 4321, as quarto preview)")
+
     rfm = sub.add_parser("rfm", help="derive the customer table from an order log")
     rfm.add_argument("orders", help="order log: a CSV or Parquet file, or an Ibis URL with #table")
     rfm.add_argument("--as-of", dest="as_of", required=True, metavar="YYYY-MM-DD")
@@ -89,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         from .io.site import render_report
 
         return render_report(data=args.data, out=args.out, engine=args.engine, previous=args.previous)
+    if args.command == "preview":
+        return _preview(args)
     if args.command == "rfm":
         from .orders import run_rfm_command
 
@@ -142,6 +150,33 @@ def _fit_command(args: argparse.Namespace) -> int:
     results = fit_model(table, reference=args.reference)
     write_model_json(results, args.json_out)
     print(f"fitted {results.n:,} customers (reference: {results.reference}); wrote {args.json_out}")
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    """Build once, then serve on loopback and rebuild when a source, the data or the code changes.
+
+    The builtin engine is used because it is the one whose unchanged rebuild is a
+    cache hit (a preview rebuilds on every save). A failing first build stops here
+    with the usual message; a failing rebuild is reported by the preview loop and
+    the last good site stays served.
+    """
+    from renderer.preview import preview
+
+    from . import config
+    from .io.site import render_report
+
+    out = args.out.expanduser().resolve() if args.out is not None else config.SITE_DIR
+    render_report(data=args.data, out=out, engine="builtin")
+    # Named sources only, never the project root as a whole: the output folder is skipped
+    # by the watcher only when it is called _site, and --out may name another folder.
+    watch = [config.ROOT / "index.qmd", config.ROOT / "executive.qmd", config.ROOT / "chapters",
+             config.ROOT / "_quarto.yml", config.ROOT / "styles.css", config.ROOT / "data",
+             config.ROOT / "analysis"]
+    if args.data is not None:  # a table outside data/ is an input too
+        watch.append(args.data.expanduser().resolve())
+    preview(out, watch, lambda changed: render_report(data=args.data, out=out, engine="builtin"),
+            port=args.port, suffixes=(".qmd", ".yml", ".css", ".py", ".csv", ".parquet"))
     return 0
 
 

@@ -51,7 +51,9 @@ def colophon_markdown(r: ModelResults) -> str:
 
 def data_source_sentence(r: ModelResults) -> str:
     d = r.data
-    return (f"This build analyses `{d.path.name}`: {integer(d.n_rows)} customers, file dated "
+    # Plain text: an inline value is inserted as text (Quarto escapes its markdown), so a
+    # code span's backticks would show literally.
+    return (f"This build analyses {d.path.name}: {integer(d.n_rows)} customers, file dated "
             f"{d.modified_utc}, read as {d.encoding.upper()}.")
 
 
