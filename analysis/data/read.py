@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .schema import ID_COLUMN, NUMERIC_COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMN, CustomerTable
-from .validate import (Problems, check_columns, check_estimability, check_ids, check_ranges,
+from .validate import (Problems, check_columns, check_header_names, check_estimability, check_ids, check_ranges,
                        check_segments, parse_numbers)
 
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -30,6 +30,36 @@ def _decode(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         # CRM exports are often Latin-1; every byte sequence decodes, so this cannot fail.
         return raw.decode("latin-1"), "latin-1"
+
+
+# Byte-order marks, longest first: UTF-32's little-endian mark starts with UTF-16's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+              (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32, by byte-order mark or by where the NUL bytes of ASCII text fall.
+
+    Spreadsheets "Save as Unicode text" writes UTF-16; without this it reads as
+    binary content. Text in those encodings puts NUL bytes at a fixed stride.
+    """
+    for mark, name in _WIDE_BOMS:
+        if raw.startswith(mark):
+            return name
+    sample = raw[:4096]
+    if len(sample) < 8 or b"\x00" not in sample:
+        return None
+    sample = sample[: len(sample) - len(sample) % 4]
+    nul = [sample[i::4].count(0) / (len(sample) // 4) for i in range(4)]
+    if nul[1] > 0.9 and nul[2] > 0.9 and nul[3] > 0.9:
+        return "UTF-32 (little-endian)"
+    if nul[0] > 0.9 and nul[1] > 0.9 and nul[2] > 0.9:
+        return "UTF-32 (big-endian)"
+    if nul[1] > 0.9 and nul[3] > 0.9:
+        return "UTF-16 (little-endian)"
+    if nul[0] > 0.9 and nul[2] > 0.9:
+        return "UTF-16 (big-endian)"
+    return None
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -162,10 +192,18 @@ def load_customers(path: str | Path) -> CustomerTable:
     if not path.is_file():
         problems.add("file not found" if not path.exists() else "not a file")
         problems.raise_if_any()
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # PermissionError, EIO, ...: a message, not a traceback
+        problems.add(f"cannot be read ({error.strerror or type(error).__name__})")
+        problems.raise_if_any()
     # The 64 KB prefix answers for any real file without copying a large one to strip it.
     if not raw[:65536].strip() and not raw.strip():
         problems.add("the file is empty: expected a header row and at least one customer")
+        problems.raise_if_any()
+    wide = wide_encoding(raw)
+    if wide:
+        problems.add(f"the file is encoded as {wide}; save or export it as UTF-8 comma-separated values")
         problems.raise_if_any()
     if _looks_binary(raw):
         problems.add("not a CSV text file (binary content, e.g. a spreadsheet or archive); "
@@ -178,6 +216,8 @@ def load_customers(path: str | Path) -> CustomerTable:
         problems.add(f"the file uses {delimiter} as its delimiter; expected commas. "
                      "Re-export it as comma-separated values")
         problems.raise_if_any()
+    check_header_names(next(csv.reader([header_line]), []), problems)
+    problems.raise_if_any()
 
     frame = _read_typed(raw, header_line) if encoding == "utf-8" else None
     if frame is None:
