@@ -129,7 +129,11 @@ def contract_problem(contract) -> str | None:
 
 def _refuse_constant(name: str):
     """``json.loads`` accepts ``NaN`` and ``Infinity``; JSON does not."""
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+    raise _NonFiniteNumber(name)
+
+
+class _NonFiniteNumber(ValueError):
+    pass
 
 
 def read_previous_model(path: str | os.PathLike | None = None) -> PreviousModel:
@@ -155,6 +159,8 @@ def read_previous_model(path: str | os.PathLike | None = None) -> PreviousModel:
     except json.JSONDecodeError as error:
         return PreviousModel(path, None, f"not valid JSON: {error.msg} at line {error.lineno}, "
                                          f"column {error.colno}")
+    except _NonFiniteNumber as error:
+        return PreviousModel(path, None, f"holds {error}, which is not a JSON number")
     except (OSError, UnicodeDecodeError) as error:
         return PreviousModel(path, None, f"{type(error).__name__}: {error}")
     problem = contract_problem(contract)

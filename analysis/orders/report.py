@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from ..io.escape_markdown import markdown_text
 from ..report._figure_style import house_style, new_figure, segment_color, style_axes
 from ..report._table_style import build_table
 from ..report.formatting import integer, number, percent, usd
@@ -85,7 +86,7 @@ def scope(summary: SegmentationSummary) -> str:
     """One sentence on what was analysed, naming the snapshot (lines read and file hash)."""
     snapshot = f", SHA-256 `{summary.snapshot_sha256[:12]}`" if summary.snapshot_sha256 else ""
     return (
-        f"{integer(summary.customers)} customers from {summary.source} "
+        f"{integer(summary.customers)} customers from {markdown_text(summary.source)} "  # a path or URL: literal
         f"({integer(summary.cleaning.lines_read)} order lines{snapshot}), with orders from "
         f"{summary.first_day} to {summary.last_day}, scored as of {summary.as_of}; "
         f"12-month revenue {usd(summary.revenue, 0)}."
