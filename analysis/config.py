@@ -14,6 +14,9 @@ DEFAULT_DATA = DATA_DIR / "customers.csv"
 CACHE_DIR = ROOT / ".cache"
 RESULTS_CACHE_DIR = CACHE_DIR / "results"
 SITE_DIR = ROOT / "_site"
+# Plain `quarto render` publishes this folder (_quarto.yml `resources: downloads/`):
+# the single-user default. `python -m analysis render` gives every build its own.
+DOWNLOADS_DIR = ROOT / "downloads"
 
 # A refresh can point the whole report at another file without editing anything.
 DATA_ENV_VAR = "CUSTOMER_DATA"
@@ -26,6 +29,9 @@ ORDER_LOG_AS_OF_ENV = "ORDER_LOG_AS_OF"
 ORDER_LOG_COLUMNS_ENV = "ORDER_LOG_COLUMNS"
 # The reference segment, for a report that should compare against another level.
 REFERENCE_ENV_VAR = "CUSTOMER_REFERENCE"
+# Where this build's chapters write the downloads; set per build so two builds at once
+# never publish each other's files.
+DOWNLOADS_ENV_VAR = "REPORT_DOWNLOADS_DIR"
 
 
 def data_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -36,3 +42,9 @@ def data_path(explicit: str | os.PathLike | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser().resolve()
     return DEFAULT_DATA
+
+
+def downloads_dir() -> Path:
+    """Where this build's downloads go: $REPORT_DOWNLOADS_DIR, else the project's ``downloads/``."""
+    from_env = os.environ.get(DOWNLOADS_ENV_VAR, "").strip()
+    return Path(from_env).expanduser().resolve() if from_env else DOWNLOADS_DIR

@@ -7,6 +7,7 @@ folder that replaces the output folder only when every document succeeded.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -116,7 +117,8 @@ def _copy_local_images(ast: dict, doc_dir: Path, project_dir: Path, target_doc_d
 def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict | None = None,
                    fingerprint: str = "", inputs: dict | None = None, optional_inputs: dict | None = None,
                    speculate: Callable[[], Speculation] | None = None, cache_dir: Path | None = None,
-                   jobs: int | None = None, progress: Callable[[str], None] = print_progress) -> BuildResult:
+                   jobs: int | None = None, resource_root: Path | None = None,
+                   progress: Callable[[str], None] = print_progress) -> BuildResult:
     """Render every document of a Quarto website project into ``out_dir``, atomically.
 
     Parameters
@@ -145,6 +147,10 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         next build is served from the cache (see :mod:`renderer.schedule`).
     cache_dir : Path, optional
         Execution cache folder; None disables caching.
+    resource_root : Path, optional
+        Folder the ``project: resources:`` patterns are read from, and where documents
+        write the files they generate (the kernels are told through ``env``); default the
+        project folder. A build of its own keeps concurrent builds apart.
     jobs : int, optional
         Documents executed at once (one kernel each); default: the number of CPUs, at most 4.
     progress : callable
@@ -162,6 +168,8 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
     """
     started = time.perf_counter()
     project = load_project(Path(project_dir))
+    if resource_root is not None:
+        project = dataclasses.replace(project, resource_root=Path(resource_root))
     out_dir = Path(out_dir) if out_dir is not None else project.root / project.output_dir
     # A value of None removes the variable, so a stale one from the shell cannot leak in.
     kernel_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
@@ -205,9 +213,9 @@ def _publish(sources, project, site, executed_by_doc, options_by_doc, staging, s
         if (project.root / css).is_file():
             (staging / css).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(project.root / css, staging / css)
-    copied = copy_resources(project.root, project.resources, staging)
+    copied = copy_resources(project.resources_from, project.resources, staging)
     for pattern in project.resources:
-        if not pattern.startswith("!") and not any(True for _ in project.root.glob(pattern.rstrip("/"))):
+        if not pattern.startswith("!") and not any(True for _ in project.resources_from.glob(pattern.rstrip("/"))):
             progress(f"  WARNING resources: {pattern!r} matches no file")
             result.warnings.append(f"_quarto.yml: resource {pattern!r} matches no file")
     if copied:

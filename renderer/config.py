@@ -48,6 +48,13 @@ class Project:
     formats: dict = field(default_factory=dict)
     execute: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
+    # Where ``resources`` are read from and generated into: the project folder, unless a
+    # build has its own (two builds at once must not publish each other's generated files).
+    resource_root: Path | None = None
+
+    @property
+    def resources_from(self) -> Path:
+        return self.resource_root if self.resource_root is not None else self.root
 
     def documents(self) -> list[Path]:
         """Project-relative ``.qmd`` paths to render, in a stable order.

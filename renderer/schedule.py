@@ -72,14 +72,14 @@ class Scheduler:
                     self.progress(f"  WARNING {job.rel}: speculative execution failed, not cached: {error}")
                     continue
                 optional = {name: next_inputs.get(name) for name in names}
-                self.cache.store(job.key, executed, optional, self.project.root, self.files.get(job.rel, []))
+                self.cache.store(job.key, executed, optional, self.project.resources_from, self.files.get(job.rel, []))
             pool.shutdown()
         self._scratch.cleanup()
         return False
 
     def cached(self, job: Job):
         """The cached execution of ``job`` under this build's optional inputs, or None."""
-        hit = self.cache.load(job.key, self.optional_inputs, self.project.root)
+        hit = self.cache.load(job.key, self.optional_inputs, self.project.resources_from)
         if hit is None:
             return None
         self.progress(f"[{job.number}/{self.total}] {job.rel}: unchanged, using cached results")
@@ -100,7 +100,7 @@ class Scheduler:
     def execute(self, pending: list[Job]) -> dict:
         """Run ``pending`` in parallel and store each in the cache; the first failure is re-raised."""
         executed_by_doc = {}
-        before = snapshot(self.project.root, self.project.resources)
+        before = snapshot(self.project.resources_from, self.project.resources)
         names_by_doc = {}
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for job in pending:
@@ -117,12 +117,12 @@ class Scheduler:
                 raise
         # Resource files written by documents are attributed by comparing snapshots; each entry
         # keeps every file this build generated, so restoring any one brings back a whole downloads/.
-        generated = changed_since(self.project.root, self.project.resources, before)
+        generated = changed_since(self.project.resources_from, self.project.resources, before)
         for job in pending:
             optional = {name: self.optional_inputs.get(name) for name in names_by_doc[job.rel]}
             self.recorded[job.rel] = optional
             self.files[job.rel] = generated
-            self.cache.store(job.key, executed_by_doc[job.rel], optional, self.project.root, generated)
+            self.cache.store(job.key, executed_by_doc[job.rel], optional, self.project.resources_from, generated)
         return executed_by_doc
 
     def speculate(self, jobs: list[Job], speculate: Callable[[], Speculation] | None) -> None:

@@ -140,5 +140,5 @@ def write_search_index(site_dir: Path, site) -> Path:
         entries.extend(page_entries((site_dir / href).read_text(encoding="utf-8"), href, site.project.title,
                                     crumbs.get(page.source, [page.title])))
     target = site_dir / "search.json"
-    target.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
+    target.write_text(json.dumps(entries, indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     return target

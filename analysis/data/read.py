@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from .hashing import file_sha256
 from .schema import ID_COLUMN, NUMERIC_COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMN, CustomerTable
-from .validate import (Problems, check_columns, check_estimability, check_ids, check_ranges,
+from .validate import (Problems, check_columns, check_header_names, check_estimability, check_ids, check_ranges,
                        check_segments, parse_numbers)
 
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -30,6 +31,36 @@ def _decode(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         # CRM exports are often Latin-1; every byte sequence decodes, so this cannot fail.
         return raw.decode("latin-1"), "latin-1"
+
+
+# Byte-order marks, longest first: UTF-32's little-endian mark starts with UTF-16's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+              (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32, by byte-order mark or by where the NUL bytes of ASCII text fall.
+
+    Spreadsheets "Save as Unicode text" writes UTF-16; without this it reads as
+    binary content. Text in those encodings puts NUL bytes at a fixed stride.
+    """
+    for mark, name in _WIDE_BOMS:
+        if raw.startswith(mark):
+            return name
+    sample = raw[:4096]
+    if len(sample) < 8 or b"\x00" not in sample:
+        return None
+    sample = sample[: len(sample) - len(sample) % 4]
+    nul = [sample[i::4].count(0) / (len(sample) // 4) for i in range(4)]
+    if nul[1] > 0.9 and nul[2] > 0.9 and nul[3] > 0.9:
+        return "UTF-32 (little-endian)"
+    if nul[0] > 0.9 and nul[1] > 0.9 and nul[2] > 0.9:
+        return "UTF-32 (big-endian)"
+    if nul[1] > 0.9 and nul[3] > 0.9:
+        return "UTF-16 (little-endian)"
+    if nul[0] > 0.9 and nul[2] > 0.9:
+        return "UTF-16 (big-endian)"
+    return None
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -82,7 +113,24 @@ def _first_line(text: str) -> str:
     return stripped.splitlines()[0]  # a header longer than 64 KB: rare, pay for it
 
 
-def _read_typed(raw: bytes, header_line: str) -> pd.DataFrame | None:
+# Enough of the file's start to sniff its encoding and read any real header.
+_PREFIX_BYTES = 65536
+
+
+def _header_line(path: Path, prefix: bytes) -> tuple[str, bool]:
+    """The header line, and whether it is valid UTF-8 (decides whether the fast path may try)."""
+    stripped = prefix.lstrip()
+    end = stripped.find(b"\n")
+    if end < 0 and len(prefix) == _PREFIX_BYTES:
+        # A header longer than 64 KB: rare, pay for reading the whole file.
+        text, encoding = _decode(path.read_bytes())
+        return _first_line(text), encoding == "utf-8"
+    line = stripped if end < 0 else stripped[:end]
+    text, encoding = _decode(line)
+    return text.rstrip("\r").lstrip("\ufeff"), encoding == "utf-8"
+
+
+def _read_typed(path: Path, header_line: str) -> pd.DataFrame | None:
     """Fast path for a clean UTF-8 file: Arrow's CSV reader parses the numbers itself.
 
     Reading every column as text and converting afterwards costs several seconds and
@@ -92,6 +140,9 @@ def _read_typed(raw: bytes, header_line: str) -> pd.DataFrame | None:
     missing or non-finite value, a ragged row, an odd header), so that
     :func:`_read_frame` and the checks after it find and word every problem exactly as
     before. A frame it returns is identical to the one the slow path would build.
+    Arrow reads the file itself, block by block, so the file's bytes are never held
+    whole (the 1 GB figure is in ``benchmarks/bench_validate.py``); it checks string
+    columns as UTF-8, so a Latin-1 file falls through to the slow path.
     """
     names = next(csv.reader([header_line]), [])
     stripped = [name.strip() for name in names]
@@ -101,7 +152,7 @@ def _read_typed(raw: bytes, header_line: str) -> pd.DataFrame | None:
              for name, clean in zip(names, stripped)}
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(raw),
+            str(path),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[],
                                                   strings_can_be_null=False,
@@ -111,7 +162,9 @@ def _read_typed(raw: bytes, header_line: str) -> pd.DataFrame | None:
     expected = [pa.float64() if types.get(name) == pa.float64() else pa.string() for name in names]
     if table.column_names != names or table.schema.types != expected or table.num_rows == 0:
         return None
-    frame = table.to_pandas()
+    # self_destruct frees each Arrow column once converted: no second copy of the table.
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
     numbers = frame[[name for name, clean in zip(names, stripped) if clean in NUMERIC_COLUMNS]].to_numpy()
     if not np.isfinite(numbers).all():
         return None
@@ -162,29 +215,48 @@ def load_customers(path: str | Path) -> CustomerTable:
     if not path.is_file():
         problems.add("file not found" if not path.exists() else "not a file")
         problems.raise_if_any()
-    raw = path.read_bytes()
-    # The 64 KB prefix answers for any real file without copying a large one to strip it.
-    if not raw[:65536].strip() and not raw.strip():
+    try:
+        with open(path, "rb") as handle:
+            prefix = handle.read(_PREFIX_BYTES)  # sniffing needs the start only, not the whole file
+        before = path.stat()
+    except OSError as error:  # PermissionError, EIO, ...: a message, not a traceback
+        problems.add(f"cannot be read ({error.strerror or type(error).__name__})")
+        problems.raise_if_any()
+    if not prefix.strip() and not path.read_bytes().strip():
         problems.add("the file is empty: expected a header row and at least one customer")
         problems.raise_if_any()
-    if _looks_binary(raw):
+    wide = wide_encoding(prefix)
+    if wide:
+        problems.add(f"the file is encoded as {wide}; save or export it as UTF-8 comma-separated values")
+        problems.raise_if_any()
+    if _looks_binary(prefix):
         problems.add("not a CSV text file (binary content, e.g. a spreadsheet or archive); "
                      "export it as comma-separated values")
         problems.raise_if_any()
-    text, encoding = _decode(raw)
-    header_line = _first_line(text)
+    header_line, header_is_utf8 = _header_line(path, prefix)
     delimiter = _other_delimiter(header_line)
     if delimiter:
         problems.add(f"the file uses {delimiter} as its delimiter; expected commas. "
                      "Re-export it as comma-separated values")
         problems.raise_if_any()
+    check_header_names(next(csv.reader([header_line]), []), problems)
+    problems.raise_if_any()
 
-    frame = _read_typed(raw, header_line) if encoding == "utf-8" else None
-    if frame is None:
+    frame = _read_typed(path, header_line) if header_is_utf8 else None
+    if frame is not None:
+        encoding, sha256 = "utf-8", file_sha256(path)
+    else:  # the slow path words every problem; it needs the text, so it pays for reading it whole
+        raw = path.read_bytes()
+        text, encoding = _decode(raw)
         frame = _read_frame(text, problems)
-    del text  # a second copy of the file: free it before validating and fitting
-    sha256 = hashlib.sha256(raw).hexdigest()
-    del raw  # and the bytes themselves: the frame holds everything from here on
+        del text  # a second copy of the file: free it before validating and fitting
+        sha256 = hashlib.sha256(raw).hexdigest()
+        del raw  # and the bytes themselves: the frame holds everything from here on
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        # Hash and table were read separately: they must describe one version of the file.
+        problems.add("the file changed while it was being read; run again once it is complete")
+        problems.raise_if_any()
     if frame is None:
         problems.raise_if_any()
     frame = check_columns(frame, problems)

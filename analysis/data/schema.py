@@ -30,6 +30,19 @@ ROWS_PER_COEFFICIENT = 10
 # confidence interval is too wide to steer any budget.
 MIN_SEGMENT_SIZE = 10
 
+# Largest magnitude each numeric column may hold. Far beyond any real customer (a trillion
+# dollars, a million orders a year, a century since the last order), yet small enough
+# that squares and sums of a million of them stay finite in float64 (1e12² · 1e7 ≈ 1e31):
+# a value past its bound is an export error (a unit, a sentinel like 9.99e307), and
+# letting it through makes R² NaN, dollars infinite and model.json invalid JSON.
+MAGNITUDE_BOUNDS = {
+    OUTCOME: 1e12,          # |CustomerValue| in USD; it may be negative
+    "MonetaryValue": 1e12,  # USD per order
+    "Frequency": 1e6,       # orders in 12 months
+    "Recency": 36_500,      # days: one hundred years
+}
+BOUND_UNITS = {OUTCOME: "USD", "MonetaryValue": "USD", "Frequency": "orders", "Recency": "days"}
+
 # What each contract column means; the Methods chapter prints this.
 DATA_DICTIONARY = {
     ID_COLUMN: ("text", "Unique customer identifier."),
@@ -42,11 +55,16 @@ DATA_DICTIONARY = {
 
 # Every rule load_customers enforces, in words, for the validation summary.
 CONTRACT_RULES = (
-    "the file is a non-empty, comma-separated text file (UTF-8, or Latin-1 as a fallback)",
+    "the file is a non-empty, comma-separated text file (UTF-8, or Latin-1 as a fallback; "
+    "UTF-16 and UTF-32 exports are named and refused)",
+    "the file can be read (a permission error is reported, not raised)",
     "every required column is present (extra columns are ignored)",
+    "no two column names are the same once surrounding spaces and case are ignored",
     "every row has as many fields as the header",
     "numbers parse, and no value is missing, NaN or infinite",
     "Recency and Frequency are whole numbers, 0 or more; MonetaryValue is 0 or more",
+    "magnitudes are within bounds: |CustomerValue| and MonetaryValue at most 1e12 USD, "
+    "Frequency at most 1e6 orders, Recency at most 36,500 days",
     "customer IDs are unique",
     "segment labels are one of the four CRM labels (ignoring case and spaces)",
     "there are at least 10 customers per estimated coefficient",

@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pa_compute
 
 from ..errors import DataValidationError
-from .schema import (CANONICAL_SEGMENTS, ID_COLUMN, MIN_SEGMENT_SIZE, NON_NEGATIVE_COLUMNS,
+from .schema import (BOUND_UNITS, CANONICAL_SEGMENTS, ID_COLUMN, MAGNITUDE_BOUNDS, MIN_SEGMENT_SIZE,
+                     NON_NEGATIVE_COLUMNS,
                      NUMERIC_COLUMNS, PREDICTORS, REQUIRED_COLUMNS, ROWS_PER_COEFFICIENT, SEGMENT_COLUMN,
                      WHOLE_COUNT_COLUMNS, canonical_segment, minimum_rows)
 
@@ -51,6 +52,25 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise DataValidationError(self.path, self.items)
+
+
+def check_header_names(names: list[str], problems: Problems) -> None:
+    """Refuse column names that collide once spaces and case are ignored (``Recency`` and `` recency``).
+
+    Checked on the header line itself: pandas would rename a repeat to ``Recency.1``
+    and silently use the first, and trimming would leave two columns of one name.
+    """
+    seen: dict[str, str] = {}
+    clashes: list[str] = []
+    for name in names:
+        key = name.strip().casefold()
+        if key in seen:
+            clashes.append(f"{seen[key]!r} and {name!r}")
+        else:
+            seen[key] = name
+    if clashes:
+        problems.add("duplicate column names once surrounding spaces and case are ignored: "
+                     + "; ".join(clashes[:MAX_ROWS_NAMED]) + "; keep one of each")
 
 
 def check_columns(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
@@ -100,6 +120,15 @@ def check_ranges(parsed: dict[str, pd.Series], problems: Problems) -> None:
             negative = (parsed[column] < 0).to_numpy()
             if negative.any():
                 problems.add("negative value; it must be 0 or more", column=column, rows=_rows(negative))
+    for column, bound in MAGNITUDE_BOUNDS.items():
+        if column in parsed:
+            values = parsed[column].to_numpy()
+            too_large = np.abs(values) > bound  # NaN compares False: already reported as missing
+            if too_large.any():
+                first = float(values[np.flatnonzero(too_large)[0]])
+                problems.add(f"value {first:.6g} is beyond the bound of {bound:,.0f} {BOUND_UNITS[column]} "
+                             "in magnitude (an export error or a sentinel value?)",
+                             column=column, rows=_rows(too_large))
     for column in WHOLE_COUNT_COLUMNS:
         if column in parsed:
             values = parsed[column].to_numpy()

@@ -31,3 +31,18 @@ def markdown_code(value: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+class MarkdownText(str):
+    """A string that is already markdown, for an inline `` `{python} expr` `` value.
+
+    Quarto (and the builtin renderer) inserts a plain ``str`` with only part of
+    markdown's punctuation escaped (``<`` and ``$`` pass through, so a file name
+    holding ``<img onerror=…>`` would become raw HTML). A value with a
+    ``text/markdown`` display is inserted as it is, so the text escaped here with
+    :func:`markdown_text` / :func:`markdown_code` is exactly what the page shows.
+    It is still a ``str`` for every other use.
+    """
+
+    def _repr_markdown_(self) -> str:
+        return str(self)

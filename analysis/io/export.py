@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from .atomic import atomic_output
+from ..errors import AnalysisError
 from ..data import PREDICTORS
 from ..model.results import ModelResults
 
@@ -53,8 +54,22 @@ def model_contract(results: ModelResults) -> dict:
     }
 
 
+def strict_json(value, **options) -> str:
+    """``value`` as strict JSON: a non-finite number raises instead of becoming ``NaN``/``Infinity``.
+
+    Python's default writes ``NaN`` and ``Infinity``, which are not JSON (RFC 8259) and which
+    browsers' ``JSON.parse``, ``jq`` and most other readers refuse. Validation bounds every
+    input magnitude, so a non-finite statistic here is a bug to report, not data to publish.
+    """
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError as error:
+        raise AnalysisError(f"refusing to write non-strict JSON ({error}); "
+                            "a statistic is NaN or infinite") from None
+
+
 def write_model_json(results: ModelResults, out: str | Path) -> Path:
     out = Path(out)
     with atomic_output(out) as temporary:
-        temporary.write_text(json.dumps(model_contract(results), indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(strict_json(model_contract(results), indent=2) + "\n", encoding="utf-8")
     return out

@@ -8,12 +8,14 @@ of silently skipping.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AnalysisError
-from ..model.results import SE_HC3
+from ..data.schema import CANONICAL_SEGMENTS
+from ..model.results import SE_CLASSICAL, SE_HC3
 
 # The site build copies the last published downloads/model.json to a temporary
 # file and names it here; unset on a first build.
@@ -22,6 +24,11 @@ PREVIOUS_MODEL_ENV_VAR = "REPORT_PREVIOUS_MODEL"
 PREVIOUS_MODEL_INPUT = "previous-model"
 
 _REQUIRED_KEYS = ("n", "reference", "r_squared", "coefficients")
+SE_TYPES = (SE_CLASSICAL, SE_HC3)
+# Keys whose values are maps from segment name to a count of customers.
+_SEGMENT_COUNT_KEYS = ("segment_counts", "misaligned_by_segment")
+# Longest term name a real contract holds ("C(Segment, Treatment('Medium Value'))[T.High Value]" is ~55).
+MAX_TERM_LENGTH = 200
 INFERENCE_FIELDS = ("estimate", "p", "ci_low", "ci_high")
 
 
@@ -47,7 +54,25 @@ class PreviousModel:
 # ---------------------------------------------------------------------------
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number that is finite: ``NaN``/``Infinity`` are not JSON and not statistics."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_count(value) -> bool:
+    return _is_number(value) and value >= 0 and float(value).is_integer()
+
+
+def _segment_counts_problem(key: str, counts) -> str | None:
+    """A map from the CRM's segment names to counts; anything else could be markup in a key."""
+    if not isinstance(counts, dict):
+        return f"'{key}' must map segment names to counts"
+    unknown = [name for name in counts if name not in CANONICAL_SEGMENTS]
+    if unknown:
+        return (f"'{key}' has {len(unknown)} key(s) that are not segment names "
+                f"(expected {', '.join(CANONICAL_SEGMENTS)})")
+    if not all(_is_count(value) for value in counts.values()):
+        return f"'{key}' values must be whole, non-negative counts"
+    return None
 
 
 def _coefficient_list_problem(key: str, rows) -> str | None:
@@ -56,9 +81,11 @@ def _coefficient_list_problem(key: str, rows) -> str | None:
     for position, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("term"), str):
             return f"'{key}' entry {position + 1} has no 'term'"
+        if not row["term"] or len(row["term"]) > MAX_TERM_LENGTH:
+            return f"'{key}' entry {position + 1} has an empty or over-long 'term'"
         missing = [field for field in INFERENCE_FIELDS if not _is_number(row.get(field))]
         if missing:
-            return f"'{key}' entry for {row['term']} lacks numeric {', '.join(missing)}"
+            return f"'{key}' entry {position + 1} lacks finite numeric {', '.join(missing)}"
     return None
 
 
@@ -74,10 +101,14 @@ def contract_problem(contract) -> str | None:
     missing = [key for key in _REQUIRED_KEYS if key not in contract]
     if missing:
         return f"missing {', '.join(repr(key) for key in missing)}"
-    if not _is_number(contract["n"]) or not _is_number(contract["r_squared"]):
-        return "'n' and 'r_squared' must be numbers"
-    if not isinstance(contract["reference"], str):
-        return "'reference' must be a segment name"
+    if not _is_count(contract["n"]) or not _is_number(contract["r_squared"]):
+        return "'n' must be a whole count and 'r_squared' a finite number"
+    if contract["reference"] not in CANONICAL_SEGMENTS:
+        return f"'reference' must be one of the segment names {', '.join(CANONICAL_SEGMENTS)}"
+    if "se_type" in contract and contract["se_type"] not in SE_TYPES:
+        return f"'se_type' must be one of {', '.join(SE_TYPES)}"
+    if "alpha" in contract and not (_is_number(contract["alpha"]) and 0 < contract["alpha"] < 1):
+        return "'alpha' must be a number between 0 and 1"
     for key in ("coefficients", "reported_coefficients"):
         if key in contract:
             problem = _coefficient_list_problem(key, contract[key])
@@ -86,13 +117,23 @@ def contract_problem(contract) -> str | None:
     if "reported_coefficients" not in contract and contract.get("se_type") == SE_HC3 and not all(
             _is_number(row.get("std_error_hc3")) for row in contract["coefficients"]):
         return "an HC3 build without 'reported_coefficients' needs 'std_error_hc3' for every coefficient"
-    counts = contract.get("segment_counts")
-    if counts is not None and (not isinstance(counts, dict)
-                               or not all(_is_number(v) for v in counts.values())):
-        return "'segment_counts' must map segment names to counts"
-    if "misaligned_count" in contract and not _is_number(contract["misaligned_count"]):
-        return "'misaligned_count' must be a number"
+    for key in _SEGMENT_COUNT_KEYS:
+        if contract.get(key) is not None:
+            problem = _segment_counts_problem(key, contract[key])
+            if problem:
+                return problem
+    if "misaligned_count" in contract and not _is_count(contract["misaligned_count"]):
+        return "'misaligned_count' must be a whole, non-negative count"
     return None
+
+
+def _refuse_constant(name: str):
+    """``json.loads`` accepts ``NaN`` and ``Infinity``; JSON does not."""
+    raise _NonFiniteNumber(name)
+
+
+class _NonFiniteNumber(ValueError):
+    pass
 
 
 def read_previous_model(path: str | os.PathLike | None = None) -> PreviousModel:
@@ -114,10 +155,12 @@ def read_previous_model(path: str | os.PathLike | None = None) -> PreviousModel:
     if not path.is_file():
         return PreviousModel(path=path, contract=None, problem=None)
     try:
-        contract = json.loads(path.read_text(encoding="utf-8"))
+        contract = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         return PreviousModel(path, None, f"not valid JSON: {error.msg} at line {error.lineno}, "
                                          f"column {error.colno}")
+    except _NonFiniteNumber as error:
+        return PreviousModel(path, None, f"holds {error}, which is not a JSON number")
     except (OSError, UnicodeDecodeError) as error:
         return PreviousModel(path, None, f"{type(error).__name__}: {error}")
     problem = contract_problem(contract)

@@ -17,11 +17,14 @@ from pathlib import Path
 from .. import config
 from ..data import file_sha256
 from ..errors import AnalysisError
-from .previous_model import PREVIOUS_MODEL_ENV_VAR, PREVIOUS_MODEL_INPUT
+from .previous_model import (PREVIOUS_MODEL_ENV_VAR, PREVIOUS_MODEL_INPUT, ModelContractError,
+                             read_previous_model)
 
 # Benchmarks and tests point the execution cache elsewhere so a cold build is really cold.
 RENDER_CACHE_ENV_VAR = "REPORT_RENDER_CACHE"
 ENGINES = ("auto", "quarto", "builtin")
+# The site folder holding the downloads (_quarto.yml `resources: downloads/`).
+DOWNLOADS_FOLDER = "downloads"
 
 
 class ReportBuildError(AnalysisError):
@@ -39,9 +42,12 @@ def _previous_model(previous: Path | None, out_dir: Path):
         previous = Path(previous).expanduser().resolve()
         if not previous.is_file():
             raise ReportBuildError(f"--previous {previous}: no such file; pass the model.json of an earlier build")
+        problem = read_previous_model(previous).problem
+        if problem:  # refused before any work: a file the user named must be what they meant
+            raise ModelContractError(f"--previous {previous}: not a model.json of this report ({problem})")
         yield previous
         return
-    published = out_dir / "downloads" / "model.json"
+    published = out_dir / DOWNLOADS_FOLDER / "model.json"
     if not published.is_file():
         yield None
         return
@@ -76,13 +82,13 @@ def _order_log_fingerprint() -> str:
                      os.environ.get(config.ORDER_LOG_COLUMNS_ENV, "")])
 
 
-def _next_previous_model(spare: Path) -> tuple[dict, dict]:
+def _next_previous_model(spare: Path, downloads: Path) -> tuple[dict, dict]:
     """What the next build will compare against: the model.json this build is publishing.
 
     The renderer re-runs the pages that read the previous model with it while
     this build converts, so the next unchanged build is served from the cache.
     """
-    published = config.ROOT / "downloads" / "model.json"
+    published = downloads / "model.json"
     if not published.is_file():
         return {}, {PREVIOUS_MODEL_INPUT: None}
     copy = spare / "model.json"
@@ -101,17 +107,27 @@ def choose_engine(engine: str) -> str:
     return engine
 
 
-def _kernel_env(data_path: Path, previous: Path | None) -> dict:
-    """Environment for the chapters: which data, which previous model, and where ``analysis`` is."""
+def _kernel_env(data_path: Path, previous: Path | None, downloads: Path) -> dict:
+    """Environment for the chapters: which data, which previous model, where the downloads go,
+    and where ``analysis`` is."""
     python_path = os.pathsep.join(p for p in (str(config.ROOT), os.environ.get("PYTHONPATH")) if p)
     return {
         config.DATA_ENV_VAR: str(data_path),
         PREVIOUS_MODEL_ENV_VAR: str(previous) if previous is not None else None,  # None unsets
+        config.DOWNLOADS_ENV_VAR: str(downloads),
         "PYTHONPATH": python_path,
     }
 
 
-def _render_with_quarto(out_dir: Path, env: dict) -> None:
+def _replace_downloads(staging: Path, downloads: Path) -> None:
+    """Publish this build's own downloads, whatever Quarto copied from the project's ``downloads/``."""
+    target = staging / DOWNLOADS_FOLDER
+    if target.is_dir():
+        shutil.rmtree(target)
+    shutil.copytree(downloads, target)
+
+
+def _render_with_quarto(out_dir: Path, env: dict, downloads: Path) -> None:
     from renderer import staged_output
 
     full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
@@ -121,6 +137,7 @@ def _render_with_quarto(out_dir: Path, env: dict) -> None:
         if completed.returncode != 0:
             raise ReportBuildError(f"quarto render failed (exit status {completed.returncode}); "
                                    f"the previous site in {out_dir} is unchanged")
+        _replace_downloads(staging, downloads)
 
 
 def render_report(data: Path | None = None, out: Path | None = None, engine: str = "auto",
@@ -151,7 +168,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         traceback) or the engine is unavailable. The previous site is unchanged.
     """
     from ..data import load_customers
-    from .provenance import code_version
+    from .provenance import code_version, data_date
 
     data_path = config.data_path(data)
     table = load_customers(data_path)  # validation first: invalid data stops before any rendering
@@ -164,27 +181,34 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         check_output_folder(out_dir, protect=(config.ROOT,))
     except RenderError as error:
         raise ReportBuildError(str(error)) from None
-    with _previous_model(previous, out_dir) as previous_path:
-        env = _kernel_env(table.path, previous_path)
+    from renderer import scratch_folder
+
+    # This build's own folder for what its chapters generate (the downloads): two builds at
+    # once never see, nor publish, each other's files.
+    with _previous_model(previous, out_dir) as previous_path, scratch_folder("build-resources") as own:
+        downloads = own / DOWNLOADS_FOLDER
+        downloads.mkdir()
+        env = _kernel_env(table.path, previous_path, downloads)
         if chosen == "quarto":
             try:
-                _render_with_quarto(out_dir, env)
+                _render_with_quarto(out_dir, env, downloads)
             except RenderError as error:
                 raise ReportBuildError(str(error)) from None
             return 0
         from renderer import render_project
 
-        # Every page depends on the code, the data and the order log; only the pages that
-        # record reading it (renderer.dependencies.record_input) depend on the previous model.
-        inputs = {"code": code_version(), "data": table.sha256, "order-log": _order_log_fingerprint()}
+        # Every page depends on the code, the data (its content, and its name and date,
+        # which the colophon prints) and the order log; only the pages that record reading
+        # it (renderer.dependencies.record_input) depend on the previous model.
+        inputs = {"code": code_version(), "data": table.sha256,
+                  "data-file": f"{table.path}|{data_date(table.path)}", "order-log": _order_log_fingerprint()}
         optional = {PREVIOUS_MODEL_INPUT: file_sha256(previous_path) if previous_path is not None else None}
-        from renderer import scratch_folder
 
         with scratch_folder("next-previous-model") as spare:
             try:
                 render_project(config.ROOT, out_dir, env=env, inputs=inputs, optional_inputs=optional,
-                               speculate=lambda: _next_previous_model(spare),
-                               cache_dir=render_cache_dir())
+                               speculate=lambda: _next_previous_model(spare, downloads),
+                               cache_dir=render_cache_dir(), resource_root=own)
             except RenderError as error:
                 raise ReportBuildError(f"report not built; the previous site in {out_dir} is unchanged.\n"
                                        f"{error}") from None

@@ -2,19 +2,23 @@
 
 Quarto runs each chapter in its own Python process, so without this each chapter
 would refit. The key is the data file's content hash plus the code version, so a
-data refresh or a code change can never be served stale numbers.
+data refresh or a code change can never be served stale numbers. The numbers
+depend on the content only, but the provenance a page prints (file name, path,
+date) does not: it is filled in from the file actually read, after the cache, so
+identical content under two names never names the other file.
 """
 from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 from .. import config
 from ..io.atomic import atomic_output
 from ..data import file_sha256, load_customers
 from .fit import fit_model
-from ..io.provenance import code_version
+from ..io.provenance import code_version, data_date
 from .results import ModelResults
 
 
@@ -40,7 +44,7 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
     if cache_file.is_file():
         try:
             with open(cache_file, "rb") as handle:
-                return pickle.load(handle)
+                return with_provenance_of(pickle.load(handle), path)
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             pass  # a corrupt or outdated entry is simply refitted below
     results = fit_model(load_customers(path), reference=reference)
@@ -48,3 +52,9 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
         with open(temporary, "wb") as handle:
             pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return results
+
+
+def with_provenance_of(results: ModelResults, path: Path) -> ModelResults:
+    """``results`` naming ``path`` (its location and date), whichever same-content file was fitted."""
+    snapshot = replace(results.data, path=Path(path).resolve(), modified_utc=data_date(Path(path)))
+    return results if snapshot == results.data else replace(results, data=snapshot)

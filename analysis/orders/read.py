@@ -184,12 +184,29 @@ def _open_warehouse_table(location: str) -> OrderSource:
     url, _, table_name = location.partition("#")
     if not table_name:
         raise OrderLogError(f"{location}: name the table after '#', e.g. {url}#order_lines")
+    database = _missing_file_database(url, match["scheme"])
+    if database is not None:
+        # ibis.connect would create an empty database file there: never write where we only read.
+        raise OrderLogError(f"{url}: no such database file {database}")
     try:
         con = ibis.connect(url)
         table = con.table(table_name)
     except Exception as error:
         raise OrderLogError(f"{url}: cannot open table {table_name!r} ({_first_line(error)})") from error
     return OrderSource(table, f"{table_name} on {match['scheme']}", con.name)
+
+
+def _missing_file_database(url: str, scheme: str) -> Path | None:
+    """The database file a ``duckdb:``/``sqlite:`` URL names when it does not exist, else None."""
+    if scheme.lower() not in FILE_DATABASES:
+        return None
+    location = url.split(":", 1)[1]
+    location = location[2:] if location.startswith("//") else location
+    location = location.split("?", 1)[0]
+    if location in ("", ":memory:") or location.startswith(":memory:"):
+        return None
+    path = Path(location).expanduser()
+    return None if path.exists() else path
 
 
 def describe_unreadable_csv(path: Path, encoding: str, delimiter: str, error: Exception,

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..io.escape_figure_text import figure_text
 from .formatting import usd
 
 TEXT_WIDTH_IN = 6.5
@@ -160,7 +161,8 @@ def label_points(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) 
     # The marked points are obstacles too: a label must not cover another labelled customer.
     placed = [(mx - 2, my - 2, mx + 2, my + 2) for mx, my in marks]
     for (x_pt, y_pt), xi, yi, text in zip(marks, x, y, labels):
-        text = str(text)
+        # IDs come from the data: drawn literally (no mathtext) and cut to a drawable length.
+        text = figure_text(text)
         choice = _LABEL_OFFSETS[0]
         for offset, align in _LABEL_OFFSETS:
             if not _overlaps(_label_box(x_pt, y_pt, offset, align, text), placed):

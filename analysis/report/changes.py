@@ -2,11 +2,15 @@
 
 Reads a :class:`~analysis.model.changes.ModelChanges` (or why there is none) and
 decides nothing of its own; every rule is in :mod:`analysis.model.changes`.
+Every name taken from the previous ``model.json`` (terms, segments, reference,
+standard-error type, why it could not be read) is escaped for markdown: that
+file comes from outside this build and is printed with ``output: asis``.
 """
 from __future__ import annotations
 
 from ..model.changes import R_SQUARED_DECIMALS, Comparison, ModelChanges
 from ..model.results import PREDICTOR_UNITS, segment_level_of
+from ..io.escape_markdown import markdown_text
 from .formatting import integer, number, usd, usd_interval
 from .wording import confidence_level, p_phrase, significance_level
 
@@ -16,7 +20,7 @@ FIRST_BUILD_TEXT = "This is the first build: there is no previous model to compa
 def term_label(term: str, reference: str) -> str:
     """How a summary names a term: ``Frequency`` or ``At Risk (vs Low Value)``."""
     level = segment_level_of(term)
-    return f"{level} (vs {reference})" if level is not None else term
+    return markdown_text(f"{level} (vs {reference})" if level is not None else term)
 
 
 def _value(term: str, value: float) -> str:
@@ -82,11 +86,11 @@ def _segments_sentence(changes: ModelChanges) -> str:
     items = []
     for change in changes.segment_size_changes:
         if change.previous is None:
-            items.append(f"{change.segment} is new ({integer(change.current)} customers)")
+            items.append(f"{markdown_text(change.segment)} is new ({integer(change.current)} customers)")
         elif change.current is None:
-            items.append(f"{change.segment} is no longer in the data (previously {integer(change.previous)})")
+            items.append(f"{markdown_text(change.segment)} is no longer in the data (previously {integer(change.previous)})")
         else:
-            items.append(f"{change.segment} {_count_change(change.previous, change.current)}")
+            items.append(f"{markdown_text(change.segment)} {_count_change(change.previous, change.current)}")
     return "Segment sizes: " + "; ".join(items) + "." + total
 
 
@@ -102,11 +106,12 @@ def _misaligned_sentence(changes: ModelChanges) -> str:
 def _context_sentences(changes: ModelChanges) -> list[str]:
     notes = []
     if changes.reference_changed:
-        notes.append(f"The reference segment changed from {changes.previous_reference} to "
-                     f"{changes.current_reference}, so segment effects measure different comparisons "
+        notes.append(f"The reference segment changed from {markdown_text(changes.previous_reference)} to "
+                     f"{markdown_text(changes.current_reference)}, so segment effects measure different comparisons "
                      "and only Recency, Frequency and MonetaryValue are compared.")
     if changes.se_type_changed:
-        notes.append(f"Standard errors switched from {changes.previous_se_type} to {changes.current_se_type} "
+        notes.append(f"Standard errors switched from {markdown_text(changes.previous_se_type)} to "
+                     f"{markdown_text(changes.current_se_type)} "
                      "(the Breusch–Pagan test decides), which by itself moves intervals and p-values.")
     for terms, what in ((changes.added_terms, "New in this build"),
                         (changes.removed_terms, "No longer in the model")):
@@ -142,7 +147,7 @@ def what_changed(comparison: Comparison) -> str:
         ``report.setup().changes``: this build against the previous build's ``model.json``.
     """
     if comparison.problem:
-        return (f"Could not read the previous model.json ({comparison.problem}), "
+        return (f"Could not read the previous model.json ({markdown_text(comparison.problem)}), "
                 "so this build is not compared with the last one.")
     if comparison.changes is None:
         return FIRST_BUILD_TEXT

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..data import CONTRACT_RULES, DATA_DICTIONARY
+from ..io.escape_markdown import MarkdownText, markdown_code, markdown_text
+from ..io.escape_typst import typst_markup
 from ..io.provenance import git_commit, package_versions
 from ..model.results import ModelResults
 from .formatting import integer
@@ -41,26 +43,31 @@ def colophon(r: ModelResults) -> Colophon:
 
 
 def colophon_markdown(r: ModelResults) -> str:
-    """One provenance paragraph for every output: data snapshot, code version, date."""
+    """One provenance paragraph for every output: data snapshot, code version, date.
+
+    The file name comes from the file system and may hold anything (backticks,
+    HTML, Typst raw attributes): every value is escaped for markdown, so it
+    prints literally on the page and in the PDF.
+    """
     c = colophon(r)
-    packages = ", ".join(f"{name} {version}" for name, version in c.packages.items())
-    return (f"**Provenance.** Data `{c.data_file}` ({c.rows:,} customers; SHA-256 `{c.data_sha256[:16]}…`; "
-            f"file dated {c.data_modified}). Built {c.built} from commit `{c.git_commit}` "
-            f"(analysis code `{c.code_version}`) with {packages}.")
+    packages = markdown_text(", ".join(f"{name} {version}" for name, version in c.packages.items()))
+    return (f"**Provenance.** Data {markdown_code(c.data_file)} ({c.rows:,} customers; SHA-256 "
+            f"{markdown_code(c.data_sha256[:16] + '…')}; file dated {markdown_text(c.data_modified)}). "
+            f"Built {markdown_text(c.built)} from commit {markdown_code(c.git_commit)} "
+            f"(analysis code {markdown_code(c.code_version)}) with {packages}.")
 
 
-def data_source_sentence(r: ModelResults) -> str:
+def data_source_sentence(r: ModelResults) -> MarkdownText:
+    """The Data chapter's inline sentence naming the file (markdown, so the name prints literally)."""
     d = r.data
-    # Plain text: an inline value is inserted as text (Quarto escapes its markdown), so a
-    # code span's backticks would show literally.
-    return (f"This build analyses {d.path.name}: {integer(d.n_rows)} customers, file dated "
-            f"{d.modified_utc}, read as {d.encoding.upper()}.")
+    return MarkdownText(f"This build analyses {markdown_code(d.path.name)}: {integer(d.n_rows)} customers, "
+                        f"file dated {markdown_text(d.modified_utc)}, read as {d.encoding.upper()}.")
 
 
 def validation_summary_markdown(r: ModelResults) -> str:
     """What was checked before fitting. A failing file never reaches this page: the build stops."""
-    counts = ", ".join(f"{level} {integer(count)}" for level, count in r.segment_counts.items())
-    rules = "\n".join(f"- {rule}" for rule in CONTRACT_RULES)
+    counts = ", ".join(f"{markdown_text(level)} {integer(count)}" for level, count in r.segment_counts.items())
+    rules = "\n".join(f"- {markdown_text(rule)}" for rule in CONTRACT_RULES)
     return (f"The file passed every rule of the data contract before the model was fitted "
             f"({integer(r.data.n_rows)} customers; {counts}). A file that breaks any rule stops the "
             f"build with a message naming the column and rows, and the last good report stays "
@@ -72,17 +79,11 @@ def data_dictionary_markdown() -> str:
     return "| column | type | meaning |\n|---|---|---|\n" + rows + "\n"
 
 
-def data_line(r: ModelResults) -> str:
-    """The executive brief's dateline: which data, how many customers, as of when."""
-    return (f"Data: {r.data.path.name}, {integer(r.data.n_rows)} customers, as of {r.data.modified_utc}. "
-            f"Model fitted {datetime.now(timezone.utc).strftime('%Y-%m-%d')}.")
-
-
-def _typst_text(text: str) -> str:
-    """Escape text for Typst markup, where these characters start code, math or markup."""
-    for character in "\\#$*_@<>[]`~":
-        text = text.replace(character, "\\" + character)
-    return text
+def data_line(r: ModelResults) -> MarkdownText:
+    """The executive brief's dateline: which data, how many customers, as of when (markdown)."""
+    return MarkdownText(
+        f"Data: {markdown_text(r.data.path.name)}, {integer(r.data.n_rows)} customers, as of "
+        f"{markdown_text(r.data.modified_utc)}. Model fitted {datetime.now(timezone.utc).strftime('%Y-%m-%d')}.")
 
 
 def typst_provenance_footer(r: ModelResults) -> str:
@@ -91,11 +92,13 @@ def typst_provenance_footer(r: ModelResults) -> str:
     ``place(float: true)`` rather than ``set page(footer: ...)``: a page set rule in the
     body would start a new page. Printed from an ``output: asis`` chunk, it is a Pandoc
     raw block, so Quarto's typst format and the builtin renderer treat it the same way.
+    Being raw Typst, its text is escaped for Typst markup (the file name may hold ``#``,
+    ``[``, backticks), and line breaks are gone so the block cannot be closed early.
     """
     c = colophon(r)
-    line = _typst_text(f"Provenance: data {c.data_file}, {c.rows:,} customers, SHA-256 {c.data_sha256[:16]}, "
-                       f"as of {c.data_modified}. Built {c.built} from commit {c.git_commit} "
-                       f"(analysis code {c.code_version}).")
+    line = typst_markup(f"Provenance: data {c.data_file}, {c.rows:,} customers, SHA-256 {c.data_sha256[:16]}, "
+                        f"as of {c.data_modified}. Built {c.built} from commit {c.git_commit} "
+                        f"(analysis code {c.code_version}).")
     return ("```{=typst}\n"
             "#place(bottom, float: true, clearance: 1.2em, block(width: 100%, stroke: (top: 0.4pt + luma(150)), "
             f"inset: (top: 0.6em), text(size: 7.5pt, fill: luma(90))[{line}]))\n"

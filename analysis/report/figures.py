@@ -39,6 +39,7 @@ from .figure_alt import (DISTRIBUTION_COLUMNS, N_LABELLED, diagnostics_alt, dist
                          partial_effects_alt, segment_effects_alt)
 from .figure_display import FigureWithAlt
 from .formatting import integer, number, usd
+from ..io.escape_figure_text import figure_text
 from .wording import COOKS_CONTOURS, VARIABLE_LABELS, ci_label, se_label
 
 
@@ -238,7 +239,7 @@ def distributions(r: ModelResults, ax=None) -> Figure:
                 patch.set(facecolor=segment_color(level), alpha=0.8, edgecolor="none")
             if i % 2 == 0:
                 panel.set_yticks(np.arange(1, len(levels) + 1),
-                                 [f"{level} (n = {integer(r.segment_counts.get(level, 0))})" for level in levels])
+                                 [f"{figure_text(level)} (n = {integer(r.segment_counts.get(level, 0))})" for level in levels])
             else:
                 panel.set_yticks(np.arange(1, len(levels) + 1), [""] * len(levels))
             panel.tick_params(axis="y", length=0)

@@ -24,7 +24,7 @@ from ..model.changes import Comparison, compare_with_previous
 from ..model.results import ModelResults
 from ..model.targeting import Targeting, build_targeting
 
-DOWNLOADS_DIR = config.ROOT / "downloads"
+DOWNLOADS_DIR = config.DOWNLOADS_DIR
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ReportBundle:
         return compare_with_previous(self.results, read_previous_model(self.previous))
 
 
-def setup(data: str | Path | None = None, downloads: Path = DOWNLOADS_DIR,
+def setup(data: str | Path | None = None, downloads: Path | None = None,
           previous: str | os.PathLike | None = None) -> ReportBundle:
     """The bundle for the configured data, with downloads in place for exactly these results.
 
@@ -53,12 +53,14 @@ def setup(data: str | Path | None = None, downloads: Path = DOWNLOADS_DIR,
     ----------
     data : path, optional
         The customer table; else ``$CUSTOMER_DATA``, else ``data/customers.csv``.
-    downloads : Path
-        Where the downloads are written.
+    downloads : Path, optional
+        Where the downloads are written; default :func:`analysis.config.downloads_dir`
+        (this build's own folder under ``python -m analysis render``).
     previous : path, optional
         The previous build's ``model.json``; default ``$REPORT_PREVIOUS_MODEL``.
     """
     pd.set_option("display.width", 120)
+    downloads = Path(downloads) if downloads is not None else config.downloads_dir()
     results = load_results(data)
     targeting = build_targeting(results)
     if not downloads_current(results, downloads):

@@ -16,6 +16,7 @@ Recency, MonetaryValue and the High Value effect are untouched and must not be n
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -44,7 +45,16 @@ UNTOUCHED_TERMS = ("Recency", "MonetaryValue", "Segment[High Value]")
 
 def summary(results, previous=None) -> str:
     """What a build's summary says, from the results and the previous model.json (default: $REPORT_PREVIOUS_MODEL)."""
-    return what_changed(compare_with_previous(results, read_previous_model(previous)))
+    return visible(what_changed(compare_with_previous(results, read_previous_model(previous))))
+
+
+def visible(markdown: str) -> str:
+    """The text a reader sees: names from model.json are markdown-escaped (``\\(``), which renders as ``(``."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def shown_changes(changes) -> str:
+    return visible(changes_markdown(changes))
 
 
 def _fit(frame: pd.DataFrame, path, reference: str | None = None):
@@ -125,7 +135,7 @@ def test_segment_sizes_r_squared_and_misaligned_count(shift, cohorts):
 
 def test_summary_text_carries_the_numbers_and_nothing_else(shift, cohorts):
     before, after = cohorts["before"], cohorts["after"]
-    text = changes_markdown(shift)
+    text = shown_changes(shift)
 
     r2 = _bullet(text, "R²")
     direction = "rose" if after.full.r_squared > before.full.r_squared else "fell"
@@ -167,7 +177,7 @@ def test_what_changed_reads_the_previous_build_from_the_environment(cohorts, mon
     previous = write_model_json(cohorts["before"], cohorts["folder"] / "published" / "model.json")
     monkeypatch.setenv(PREVIOUS_MODEL_ENV_VAR, str(previous))
     text = summary(cohorts["after"])
-    assert text == changes_markdown(compare_models(json.loads(previous.read_text()), model_contract(cohorts["after"])))
+    assert text == shown_changes(compare_models(json.loads(previous.read_text()), model_contract(cohorts["after"])))
     assert "Changed sign: At Risk (vs Low Value)" in text
     assert load_previous_model() == json.loads(previous.read_text())
 
@@ -212,7 +222,7 @@ def test_identical_data_says_nothing_moved(cohorts, tmp_path):
     assert changes.nothing_moved and changes.same_data
     assert changes.moved_outside_ci == changes.sign_flips == changes.significance_flips == ()
     assert changes.segment_size_changes == () and changes.misaligned_change == 0
-    text = changes_markdown(changes)
+    text = shown_changes(changes)
     assert text.startswith("Compared with the previous build, nothing moved: "
                            f"R² is unchanged at {number(again.full.r_squared, 3)}")
     assert f"({integer(again.misaligned_count())})" in text
@@ -225,7 +235,7 @@ def test_another_reference_compares_only_rfm(cohorts, tmp_path):
     assert [move.term for move in changes.moved_outside_ci] == ["Frequency"]
     assert changes.sign_flips == () and changes.significance_flips == ()
     assert changes.added_terms == changes.removed_terms == ()
-    assert "The reference segment changed from Low Value to High Value" in changes_markdown(changes)
+    assert "The reference segment changed from Low Value to High Value" in shown_changes(changes)
 
 
 def test_a_segment_that_disappears_is_named(cohorts, tmp_path):
@@ -235,7 +245,7 @@ def test_a_segment_that_disappears_is_named(cohorts, tmp_path):
     assert changes.removed_terms == ("Segment[At Risk]",) and changes.added_terms == ()
     at_risk_before = cohorts["before"].segment_counts["At Risk"]
     assert SegmentSizeChange("At Risk", at_risk_before, None) in changes.segment_size_changes
-    text = changes_markdown(changes)
+    text = shown_changes(changes)
     assert "No longer in the model: At Risk (vs Low Value)." in text
     assert f"At Risk is no longer in the data (previously {integer(at_risk_before)})" in text
 

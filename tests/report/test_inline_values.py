@@ -12,7 +12,10 @@ import re
 
 import pytest
 
+import pypandoc
+
 from analysis.config import ROOT
+from analysis.io.escape_markdown import MarkdownText
 from renderer.qmd import Markdown, parse_qmd
 
 PAGES = ["index.qmd", "executive.qmd", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chapters").glob("*.qmd"))]
@@ -57,6 +60,12 @@ def test_the_report_has_inline_values_to_check():
 @pytest.mark.parametrize("page, expression", CASES, ids=[f"{p}:{e}" for p, e in CASES])
 def test_an_inline_value_is_plain_text(namespaces, page, expression):
     value = eval(expression, namespaces[page])  # noqa: S307 - the report's own source
+    if type(value) is MarkdownText:
+        # Already markdown (a `text/markdown` display, inserted as is by Quarto and the builtin):
+        # everything from data is escaped, so Pandoc makes nothing of it but text and code spans.
+        html = pypandoc.convert_text(str(value), "html", format="markdown").strip()
+        assert not re.search(r"<(?!/?(p|code)>)", html), f"{page}: `{expression}` makes markup: {html!r}"
+        return
     # Exact types: NumPy scalars subclass float/int but print as np.float64(...) under Quarto.
     assert type(value) in (str, int, float), f"{page}: `{expression}` is {type(value).__module__}.{type(value).__name__}"
     text = str(value)
@@ -67,6 +76,8 @@ def test_an_inline_value_is_plain_text(namespaces, page, expression):
     assert all(re.match(r"\$\d", text[i:]) for i in range(len(text)) if text[i] == "$"), text
 
 
-def test_the_data_source_sentence_names_the_file_without_a_code_span(namespaces):
+def test_the_data_source_sentence_names_the_file_as_a_literal_code_span(namespaces):
     sentence = eval("report.data_source_sentence(r)", namespaces["chapters/data.qmd"])
-    assert "customers.csv" in sentence and "`" not in sentence
+    assert type(sentence) is MarkdownText  # inserted as markdown, so the backticks are a code span
+    html = pypandoc.convert_text(str(sentence), "html", format="markdown")
+    assert "<code>customers.csv</code>" in html and "`" not in html
