@@ -37,7 +37,8 @@ def customer_scores(fit: EngineFit) -> ibis.Table:
     resid = y - fitted
     k = len(params)
     return table.select(
-        table[ID_COLUMN], table[SEGMENT_COLUMN], y.name(OUTCOME),
+        table[ID_COLUMN].cast("string").name(ID_COLUMN),  # text, as the data contract says
+        table[SEGMENT_COLUMN], y.name(OUTCOME),
         *(table[c].cast("float64").name(c) for c in PREDICTORS),
         fitted=fitted, residual=resid, rfm_prediction=prediction0, rfm_quartile=quartile,
         misaligned=reason != "", misalignment=reason, leverage=leverage,
