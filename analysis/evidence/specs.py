@@ -103,8 +103,9 @@ def segment_levels(frame: pd.DataFrame, reference: str) -> tuple[str, ...]:
     return tuple(ordered + sorted(present - set(ordered) - {reference}))
 
 
-def _make_basis(spec: ModelSpec, frame: pd.DataFrame, reference: str) -> DesignBasis:
-    levels = segment_levels(frame, reference)
+def _make_basis(spec: ModelSpec, frame: pd.DataFrame, reference: str,
+                rfm_only: bool = False) -> DesignBasis:
+    levels = () if rfm_only else segment_levels(frame, reference)
     spline = (NaturalSplineBasis.from_sample(frame["Recency"].to_numpy(float), SPLINE_DF)
               if "spline" in spec.extras else None)
     seg = [f"Segment[{s}]" for s in levels]
@@ -133,7 +134,7 @@ def build_design(basis: DesignBasis, frame: pd.DataFrame,
     parts = [np.ones((n, 1)), recency, f[:, None], m[:, None], dummies]
     if "Frequency:MonetaryValue" in basis.columns:
         parts.append((f * m)[:, None])
-    if basis.spline is not None:  # flexible: segment x (R, F, M)
+    if basis.spline is not None and basis.levels:  # flexible: segment x (R, F, M)
         parts += [dummies * v[:, None] for v in (r, f, m)]
     return np.hstack(parts)
 
@@ -192,9 +193,14 @@ class FittedModel:
         return self.predict_from_design(self.design(frame, segment))
 
 
-def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str) -> FittedModel:
-    """Fit one spec on ``frame`` (statsmodels for the estimators, numpy for the sandwich)."""
-    basis = _make_basis(spec, frame, reference)
+def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str,
+             rfm_only: bool = False) -> FittedModel:
+    """Fit one spec on ``frame`` (statsmodels for the estimators, numpy for the sandwich).
+
+    ``rfm_only`` drops every Segment term (dummies and interactions): the spec's own
+    "what R, F and M alone predict", used for misalignment and for "labels add power".
+    """
+    basis = _make_basis(spec, frame, reference, rfm_only)
     x = build_design(basis, frame)
     y = frame[OUTCOME].to_numpy(float)
     if spec.requires_positive_outcome and not (y > 0).all():
