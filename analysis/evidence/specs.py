@@ -111,10 +111,10 @@ def _make_basis(spec: ModelSpec, frame: pd.DataFrame, reference: str,
     seg = [f"Segment[{s}]" for s in levels]
     recency = [f"ns(Recency)[{i + 1}]" for i in range(SPLINE_DF)] if spline else ["Recency"]
     cols = ["Intercept", *recency, "Frequency", "MonetaryValue", *seg]
-    if "fxm" in spec.extras:
-        cols.append("Frequency:MonetaryValue")
     if "segment_x_rfm" in spec.extras:
         cols += [f"{s}:{v}" for v in RFM for s in seg]
+    if "fxm" in spec.extras:  # last, where R's model.matrix puts a product of main effects
+        cols.append("Frequency:MonetaryValue")
     return DesignBasis(spec.name, reference, levels, spline, tuple(cols))
 
 
@@ -132,10 +132,10 @@ def build_design(basis: DesignBasis, frame: pd.DataFrame,
         if basis.levels else np.empty((n, 0))
     recency = basis.spline.evaluate(r) if basis.spline is not None else r[:, None]
     parts = [np.ones((n, 1)), recency, f[:, None], m[:, None], dummies]
-    if "Frequency:MonetaryValue" in basis.columns:
-        parts.append((f * m)[:, None])
     if basis.spline is not None and basis.levels:  # flexible: segment x (R, F, M)
         parts += [dummies * v[:, None] for v in (r, f, m)]
+    if "Frequency:MonetaryValue" in basis.columns:
+        parts.append((f * m)[:, None])
     return np.hstack(parts)
 
 
@@ -226,8 +226,16 @@ def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str,
             aic += 2 * float(np.log(y).sum())
         extra["aic"] = float(aic)
     elif spec.estimator == "gamma_log":
-        res = sm.GLM(y, x, family=sm.families.Gamma(sm.families.links.Log())).fit(tol=1e-12, maxiter=200)
+        res = sm.GLM(y, x, family=sm.families.Gamma(sm.families.links.Log())).fit(tol=1e-15, maxiter=200)
         beta = res.params
+        # statsmodels stops on the change in deviance; finish IRLS on the coefficients
+        # (Gamma with log link has unit working weights, so each step is one solve).
+        for _ in range(50):
+            eta = x @ beta
+            step = xtx_inv @ (x.T @ ((y - np.exp(eta)) / np.exp(eta)))
+            beta = beta + step
+            if np.max(np.abs(step) / np.maximum(np.abs(beta), 1e-8)) < 1e-13:
+                break
         mu = np.exp(x @ beta)
         cov, kind = hc3(x, (y - mu) / mu, xtx_inv), "HC3"
         extra["aic"] = _gamma_aic(y, mu, k)
@@ -261,7 +269,7 @@ def _median_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     with the smallest absolute residuals lands on that vertex, and is kept only if it
     does not raise the check loss.
     """
-    beta = sm.QuantReg(y, x).fit(q=MEDIAN_TAU, max_iter=5000, p_tol=1e-10).params
+    beta = sm.QuantReg(y, x).fit(q=MEDIAN_TAU, max_iter=1000, p_tol=1e-8).params
     loss = np.abs(y - x @ beta).sum()
     k = x.shape[1]
     rows = np.argsort(np.abs(y - x @ beta))[:k]

@@ -55,7 +55,7 @@ dollars <- function(name, m, beta, nd) {
 }
 jacobian <- function(f, beta) {  # central differences, as marginaleffects' numeric Jacobian
   sapply(seq_along(beta), function(j) {
-    h <- 1e-6 * max(abs(beta[j]), 1e-3); up <- beta; dn <- beta
+    h <- 1e-4 * max(abs(beta[j]), 1e-3); up <- beta; dn <- beta
     up[j] <- up[j] + h; dn[j] <- dn[j] - h; (f(up) - f(dn)) / (2 * h)
   })
 }
