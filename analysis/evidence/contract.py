@@ -7,8 +7,8 @@ beyond the issue's minimum are documented in /work/wt/notes/evidence10.md and he
     ``reset {f, p}``, ``segment_interactions {stat, p}``, ``frequency_x_monetary {stat, p}``,
     ``recency_spline {stat, p, nested_f, nested_p}`` (each test also has ``df_num``,
     ``df_den``, ``r2_gain``, ``alarm``, ``method``), ``negative_fitted_share``,
-    ``outcome_nonnegative``, ``segment_overlap {SEGMENT: share}`` (caliper measure),
-    ``segment_range_overlap {SEGMENT: share}``, ``overlap_caliper``, ``misspecified``.
+    ``outcome_nonnegative``, ``segment_overlap {SEGMENT: share}`` (balanced k-NN propensity overlap),
+    ``segment_range_overlap {SEGMENT: share}``, ``overlap_method``, ``misspecified``.
 ``models``
     ``NAME: {label, formula_or_family, n, r_squared, rms_error, median_abs_error, aic,
     vcov, ame: {TERM: {estimate, ci_low, ci_high}}}``.
@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 
 from .build import Evidence
-from .specification import OVERLAP_CALIPER, TestResult
+from .overlap import K_NEIGHBOURS, PROPENSITY_LIMIT
+from .specification import TestResult
 
 
 def _num(x):
@@ -49,7 +50,7 @@ def specification_dict(ev: Evidence) -> dict:
         "outcome_nonnegative": s.outcome_nonnegative,
         "segment_overlap": {k: _num(v) for k, v in s.segment_overlap.items()},
         "segment_range_overlap": {k: _num(v) for k, v in s.segment_range_overlap.items()},
-        "overlap_caliper": OVERLAP_CALIPER,
+        "overlap_method": {"k_neighbours": K_NEIGHBOURS, "propensity_limit": PROPENSITY_LIMIT},
         "misspecified": s.misspecified,
     }
 

@@ -13,7 +13,7 @@ The tests, each checked against R in ``tests/reference/make_r_evidence.R``:
 - Frequency x MonetaryValue: the same, on the one product term;
 - ns(Recency, df = 3) against linear Recency: nested F (``anova``) and HC3 Wald;
 - the share of negative fitted values when no outcome is negative;
-- segment overlap on RFM (see :func:`segment_overlap`).
+- segment overlap on RFM (see :mod:`.overlap`).
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.spatial import cKDTree
 
 from .covariance import hc3, wald
+from .overlap import segment_overlap, segment_range_overlap
 from .spline import NaturalSplineBasis
 from .specs import OUTCOME, RFM, SEGMENT, FittedModel, SPECS_BY_NAME, fit_spec
 
@@ -34,8 +34,6 @@ SPEC_ALPHA = 0.01
 MATERIAL_R2_GAIN = 0.005
 #: Share of negative fitted values (outcome never negative) that raises an alarm.
 NEGATIVE_FITTED_ALARM = 0.01
-#: Caliper, in percentile points of each of R, F and M, for "the same RFM profile".
-OVERLAP_CALIPER = 0.05
 #: A segment whose overlap with the reference is below this is compared by extrapolation.
 POOR_OVERLAP = 0.5
 
@@ -70,7 +68,7 @@ class SpecificationChecks:
     recency_spline: TestResult
     negative_fitted_share: float
     outcome_nonnegative: bool
-    segment_overlap: dict[str, float]  # caliper share, per segment (reference included)
+    segment_overlap: dict[str, float]  # propensity-overlap share, per segment (reference: 1)
     segment_range_overlap: dict[str, float]  # share inside the reference's min-max box
     reference: str
 
@@ -164,43 +162,3 @@ def check_specification(frame: pd.DataFrame, reference: str,
         segment_range_overlap=segment_range_overlap(frame, reference),
         reference=reference,
     )
-
-
-def _percentile_ranks(frame: pd.DataFrame) -> np.ndarray:
-    """Each of R, F, M as its mid-rank percentile in the whole table (ties share a rank)."""
-    return np.column_stack([frame[v].rank(method="average", pct=True).to_numpy() for v in RFM])
-
-
-def segment_overlap(frame: pd.DataFrame, reference: str,
-                    caliper: float = OVERLAP_CALIPER) -> dict[str, float]:
-    """Share of each segment's customers with a reference customer of the same RFM profile.
-
-    "Same profile" means within ``caliper`` percentile points on each of Recency,
-    Frequency and MonetaryValue (a common-support caliper as in matching). Why this and not
-    the reference's min-max box: the box is set by the two most extreme reference customers
-    and calls a segment "inside" even when the labels are a sharp rule of R, F and M, as
-    CRM labels usually are. Distances are in percentiles so that days, orders and dollars
-    weigh alike and discrete Frequency ties stay together.
-    """
-    ranks = _percentile_ranks(frame)
-    labels = frame[SEGMENT].astype(str).to_numpy()
-    tree = cKDTree(ranks[labels == reference])
-    distance, _ = tree.query(ranks, k=1, p=np.inf, distance_upper_bound=caliper * (1 + 1e-9))
-    inside = distance <= caliper * (1 + 1e-9)
-    return {s: float(inside[labels == s].mean()) for s in _ordered(labels, reference)}
-
-
-def segment_range_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
-    """Share of each segment inside the reference's observed min-max range on all of R, F, M."""
-    labels = frame[SEGMENT].astype(str).to_numpy()
-    rfm = frame[list(RFM)].to_numpy(float)
-    ref = rfm[labels == reference]
-    inside = ((rfm >= ref.min(axis=0)) & (rfm <= ref.max(axis=0))).all(axis=1)
-    return {s: float(inside[labels == s].mean()) for s in _ordered(labels, reference)}
-
-
-def _ordered(labels: np.ndarray, reference: str) -> list[str]:
-    from .specs import SEGMENT_ORDER
-    present = set(labels.tolist()) if len(labels) < 1000 else set(pd.unique(labels))
-    return [reference] + [s for s in SEGMENT_ORDER if s in present and s != reference] + \
-        sorted(present - set(SEGMENT_ORDER) - {reference})

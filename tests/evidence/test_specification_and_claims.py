@@ -118,3 +118,11 @@ def test_delta_r2_from_unrounded_values():
 
 def test_retention_and_upsell_do_not_overlap_at_30_days():
     assert RETENTION_MIN_DAYS > UPSELL_MAX_DAYS == 30
+
+
+def test_overlap_good_for_shuffled_labels_poor_for_rule_labels():
+    from analysis.evidence.overlap import segment_overlap
+    shuffled = DERIVED.copy()
+    shuffled["Segment"] = np.random.default_rng(1).permutation(shuffled["Segment"].to_numpy())
+    assert min(segment_overlap(shuffled, "Low Value").values()) >= 0.9
+    assert segment_overlap(DERIVED, "Low Value")["High Value"] < POOR_OVERLAP

@@ -102,8 +102,17 @@ stopifnot(isTRUE(all.equal(fitted(m_ns), fitted(m_nsw), tolerance = 1e-9)))
 a_ns <- anova(m0, m_ns)
 w_ns <- waldtest(m0, m_nsw, vcov = vcovHC(m_nsw, type = "HC3"), test = "F")
 pct <- sapply(c("Recency", "Frequency", "MonetaryValue"), function(v) rank(d[[v]]) / nrow(d))
-refrows <- pct[d$Segment == ref, , drop = FALSE]
-near <- apply(pct, 1, function(p) min(apply(abs(sweep(refrows, 2, p)), 1, max)) <= 0.05 * (1 + 1e-9))
+# Balanced k-NN propensity overlap (analysis/evidence/overlap.py), by brute force: every
+# neighbour at the k-th Euclidean distance counts; the share with e <= 0.9 overlaps.
+overlap_share <- function(level, k = 50, limit = 0.9) {
+  pool <- which(d$Segment %in% c(level, ref)); lab <- d$Segment[pool] == level
+  D <- as.matrix(dist(pct[pool, ])); k <- min(k, length(pool) - 1)
+  e <- sapply(which(lab), function(i) {
+    di <- D[i, -i]; li <- lab[-i]; near <- di <= sort(di)[k] * (1 + 1e-12)
+    a <- sum(near & li) / sum(lab); b <- sum(near & !li) / sum(!lab); a / (a + b)
+  })
+  mean(e <= limit)
+}
 rfm <- as.matrix(d[, c("Recency", "Frequency", "MonetaryValue")])
 lo <- apply(rfm[d$Segment == ref, ], 2, min); hi <- apply(rfm[d$Segment == ref, ], 2, max)
 inbox <- apply(sweep(rfm, 2, lo) >= 0 & sweep(rfm, 2, hi) <= 0, 1, all)
@@ -114,7 +123,7 @@ out$specification <- list(
   recency_spline = list(stat = w_ns$F[2], p = w_ns$`Pr(>F)`[2],
                         nested_f = a_ns$F[2], nested_p = a_ns$`Pr(>F)`[2]),
   negative_fitted_share = mean(fitted(m0) < 0),
-  segment_overlap = as.list(tapply(near, d$Segment, mean)),
+  segment_overlap = c(setNames(list(1), ref), lapply(setNames(lv[-1], lv[-1]), overlap_share)),
   segment_range_overlap = as.list(tapply(inbox, d$Segment, mean)))
 
 # --- segment value beyond RFM and marginal means ---------------------------------------
