@@ -21,6 +21,9 @@ CALIBRATION_LEVEL = 0.95
 REPLICATES = 50
 DENSITY_BINS = 60
 REPLICATE_SEED = 20261117
+#: Replicates are drawn for a seeded sample of at most this many customers: a density on
+#: 60 bins is as well determined by 20,000 draws as by a million, at 1/50 of the cost.
+REPLICATE_ROWS_MAX = 20_000
 
 
 def calibration_by_decile(y: np.ndarray, predicted: np.ndarray, model: str,
@@ -81,6 +84,9 @@ def predictive_check(y: np.ndarray, predicted: np.ndarray, model: str, sigma: fl
         raise ValueError("give exactly one of sigma (normal replicates) or bands (residual resampling)")
     y, predicted = np.asarray(y, float), np.asarray(predicted, float)
     rng = np.random.default_rng(seed)
+    if len(y) > REPLICATE_ROWS_MAX:
+        rows = np.sort(rng.choice(len(y), REPLICATE_ROWS_MAX, replace=False))
+        y, predicted = y[rows], predicted[rows]
     draws = list(_normal_replicates(predicted, sigma, rng, replicates) if sigma is not None
                  else _band_replicates(predicted, bands, rng, replicates))
     low = min(float(np.quantile(y, 0.001)), float(np.min([np.quantile(d, 0.001) for d in draws])))
@@ -94,5 +100,5 @@ def predictive_check(y: np.ndarray, predicted: np.ndarray, model: str, sigma: fl
                                   "bin_mid": mids, "density": density}))
     summary = {"model": model, "observed_below_zero": float((y < 0).mean()),
                "replicated_below_zero": float(np.mean([(d < 0).mean() for d in draws])),
-               "replicates": replicates, "seed": seed}
+               "replicates": replicates, "seed": seed, "rows": int(len(y))}
     return pd.concat(rows, ignore_index=True), summary

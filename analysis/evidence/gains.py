@@ -38,9 +38,14 @@ CURVE_POINTS = 101
 
 
 def quintile_score(values: np.ndarray) -> np.ndarray:
-    """1-5 by quintile of rank; tied values share the lower score (``1 + floor(5 (rank_min - 1) / n)``)."""
-    ranks = pd.Series(values).rank(method="min").to_numpy()
-    return (1 + np.floor(5 * (ranks - 1) / len(values))).astype(int)
+    """1-5 by quintile of rank; tied values share the lower score (``1 + floor(5 (rank_min - 1) / n)``).
+
+    ``rank_min - 1`` is the number of strictly smaller values: one sort and a binary search
+    (pandas' ``rank`` took 0.7 s at a million rows).
+    """
+    values = np.asarray(values, dtype=float)
+    smaller = np.searchsorted(np.sort(values), values, side="left")
+    return (1 + (5 * smaller) // len(values)).astype(int)
 
 
 def rfm_score(frame: pd.DataFrame) -> np.ndarray:
@@ -57,8 +62,10 @@ def label_score(frame: pd.DataFrame) -> np.ndarray:
 
 def ranking_order(score: np.ndarray, seed: int = TIE_SEED) -> np.ndarray:
     """Row indices from highest to lowest score, ties in a seeded random order."""
-    tie_breaker = np.random.default_rng(seed).random(len(score))
-    return np.lexsort((tie_breaker, -np.asarray(score, dtype=float)))
+    # A seeded shuffle followed by a stable sort: tied rows keep their shuffled order. One
+    # float argsort; numpy's lexsort on (tie breaker, score) took 1.4 s at a million rows.
+    shuffled = np.random.default_rng(seed).permutation(len(score))
+    return shuffled[np.argsort(-np.asarray(score, dtype=float)[shuffled], kind="stable")]
 
 
 def cumulative_share(y: np.ndarray, order: np.ndarray) -> np.ndarray:

@@ -33,6 +33,16 @@ METHOD = ("out-of-fold residual quantiles within deciles of the predicted value 
           "(cross-fitted Mondrian split-conformal)")
 
 
+def sorted_quantile(values: np.ndarray, q: float) -> float:
+    """numpy's default (linear, R type 7) quantile of an already sorted array, without a partition."""
+    if len(values) == 0:
+        return float("nan")
+    h = (len(values) - 1) * q
+    low = int(np.floor(h))
+    high = min(low + 1, len(values) - 1)
+    return float(values[low] + (h - low) * (values[high] - values[low]))
+
+
 @dataclass(frozen=True)
 class ResidualBands:
     """Decile edges of the predicted value and each decile's sorted out-of-fold residuals."""
@@ -52,8 +62,8 @@ class ResidualBands:
     def bounds(self, predicted: np.ndarray, level: float = INTERVAL_LEVEL) -> tuple[np.ndarray, np.ndarray]:
         """``(low, high)`` of the central ``level`` interval around each prediction."""
         tail = (1 - level) / 2
-        low_q = np.array([np.quantile(r, tail) if len(r) else np.nan for r in self.residuals])
-        high_q = np.array([np.quantile(r, 1 - tail) if len(r) else np.nan for r in self.residuals])
+        low_q = np.array([sorted_quantile(r, tail) for r in self.residuals])
+        high_q = np.array([sorted_quantile(r, 1 - tail) for r in self.residuals])
         g = self.group(predicted)
         return predicted + low_q[g], predicted + high_q[g]
 
@@ -78,12 +88,23 @@ def held_out_inside(y: np.ndarray, oof: np.ndarray, ids: np.ndarray,
                     level: float = INTERVAL_LEVEL) -> np.ndarray:
     """Whether each value lies in its ``level`` interval, each fold's bands fitted on the other folds."""
     residual = y - oof
+    tail = (1 - level) / 2
     inside = np.zeros(len(y), dtype=bool)
     for k in range(int(ids.max()) + 1):
         held = ids == k
-        bands = ResidualBands.fit(oof[~held], residual[~held])
-        low, high = bands.bounds(oof[held], level)
-        inside[held] = (y[held] >= low) & (y[held] <= high)
+        train_pred, train_resid = oof[~held], residual[~held]
+        # Same bands as ResidualBands.fit, but two quantiles per decile by partition
+        # instead of a full sort (ten folds x a million residuals).
+        edges = np.unique(np.quantile(train_pred, np.linspace(0, 1, VALUE_BINS + 1)[1:-1]))
+        group = np.searchsorted(edges, train_pred, side="right")
+        low_q = np.full(len(edges) + 1, np.nan)
+        high_q = np.full(len(edges) + 1, np.nan)
+        for g in range(len(edges) + 1):
+            mine = train_resid[group == g]
+            if len(mine):
+                low_q[g], high_q[g] = np.quantile(mine, [tail, 1 - tail])
+        g_held = np.searchsorted(edges, oof[held], side="right")
+        inside[held] = ((y[held] >= oof[held] + low_q[g_held]) & (y[held] <= oof[held] + high_q[g_held]))
     return inside
 
 

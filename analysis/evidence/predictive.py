@@ -87,7 +87,8 @@ def _strict(value):
 
 def assess_prediction(frame: pd.DataFrame, reference: str,
                       lists: Mapping[str, np.ndarray] | None = None, folds: int = CV_FOLDS,
-                      repeats: int = CV_REPEATS, seed: int = CV_SEED) -> PredictiveEvidence:
+                      repeats: int = CV_REPEATS, seed: int = CV_SEED,
+                      fitted: Mapping[str, model_specs.FittedModel] | None = None) -> PredictiveEvidence:
     """Cross-validate, choose, rank, and put honest intervals on customers and lists.
 
     Parameters
@@ -96,15 +97,18 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
     reference : the reference segment of the designs.
     lists : optional {name: boolean mask over ``frame`` rows (or row positions)}, e.g. the
         retention and upsell lists; their totals get intervals.
+    fitted : optional {spec name: FittedModel} already fitted on ``frame`` (the side-by-side
+        models), so the full-sample fits are not repeated; missing ones are fitted here.
     """
     frame = frame.reset_index(drop=True)
     validation = validate(frame, reference, folds=folds, repeats=repeats, seed=seed)
     best = select_best(validation)
     y = frame[model_specs.OUTCOME].to_numpy(float)
     ids = validation.ids[0]
-    linear_fit = model_specs.fit_spec(model_specs.SPECS_BY_NAME["linear"], frame, reference)
-    best_fit = (linear_fit if best.name == "linear"
-                else model_specs.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference))
+    fitted = dict(fitted or {})
+    if best.name not in fitted:
+        fitted[best.name] = model_specs.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference)
+    best_fit = fitted[best.name]
     best_oof = validation.oof(best.name)
     gains = compute_gains(frame, {"linear": validation.oof("linear"), "best": best_oof,
                                   "rfm_only": validation.oof(RFM_ONLY)}, best.name)
