@@ -40,19 +40,31 @@ CURVE_POINTS = 101
 def quintile_score(values: np.ndarray) -> np.ndarray:
     """1-5 by quintile of rank; tied values share the lower score (``1 + floor(5 (rank_min - 1) / n)``).
 
-    ``rank_min - 1`` is the number of strictly smaller values: one sort and a binary search
-    (pandas' ``rank`` took 0.7 s at a million rows).
+    ``rank_min - 1`` is the number of strictly smaller values, read off one stable argsort
+    (the start of each run of equal values); pandas' ``rank`` took 0.7 s at a million rows.
     """
     values = np.asarray(values, dtype=float)
-    smaller = np.searchsorted(np.sort(values), values, side="left")
-    return (1 + (5 * smaller) // len(values)).astype(int)
+    n = len(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    smaller_sorted = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    smaller = np.empty(n, dtype=np.int64)
+    smaller[order] = smaller_sorted
+    return (1 + (5 * smaller) // n).astype(int)
 
 
-def rfm_score(frame: pd.DataFrame) -> np.ndarray:
-    """Classic RFM score, 3-15: recency reversed (the most recent quintile scores 5)."""
-    return (quintile_score(-frame["Recency"].to_numpy(float))
-            + quintile_score(frame["Frequency"].to_numpy(float))
-            + quintile_score(frame["MonetaryValue"].to_numpy(float)))
+def rfm_quintiles(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R, F and M quintile scores, 1-5 each; recency reversed (the most recent quintile is 5)."""
+    return (quintile_score(-frame["Recency"].to_numpy(float)),
+            quintile_score(frame["Frequency"].to_numpy(float)),
+            quintile_score(frame["MonetaryValue"].to_numpy(float)))
+
+
+def rfm_score(frame: pd.DataFrame, quintiles=None) -> np.ndarray:
+    """Classic RFM score, 3-15: the sum of :func:`rfm_quintiles`."""
+    r, f, m = rfm_quintiles(frame) if quintiles is None else quintiles
+    return r + f + m
 
 
 def label_score(frame: pd.DataFrame) -> np.ndarray:
@@ -106,7 +118,7 @@ class Gains:
 
 
 def compute_gains(frame: pd.DataFrame, oof: dict[str, np.ndarray], best_model: str,
-                  seed: int = TIE_SEED) -> Gains:
+                  seed: int = TIE_SEED, quintiles=None) -> Gains:
     """Gains of every ranking; ``oof`` holds out-of-fold predictions for linear, best, rfm_only.
 
     Examples
@@ -125,7 +137,7 @@ def compute_gains(frame: pd.DataFrame, oof: dict[str, np.ndarray], best_model: s
     list_size = int((frame[SEGMENT].astype(str) == HIGH_VALUE).sum())
     top_decile = int(np.ceil(n / 10))
     scores = {"linear": oof["linear"], "best": oof["best"], "rfm_only": oof["rfm_only"],
-              "rfm_score": rfm_score(frame), "labels": label_score(frame), "oracle": y}
+              "rfm_score": rfm_score(frame, quintiles), "labels": label_score(frame), "oracle": y}
     grid = np.round(np.linspace(0, n, CURVE_POINTS)).astype(int)
     captured, decile, curves = {}, {}, []
     for name in RANKINGS:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .gains import HIGH_VALUE, quintile_score
+from .gains import HIGH_VALUE, rfm_quintiles
 from .specs import OUTCOME, SEGMENT
 
 LIST_LEVEL = 0.90
@@ -59,14 +59,13 @@ def misalignment(frame: pd.DataFrame, predicted: np.ndarray, p_top: np.ndarray, 
     return pd.DataFrame(rows)
 
 
-def label_recovery(frame: pd.DataFrame, ids: np.ndarray) -> float:
+def label_recovery(frame: pd.DataFrame, ids: np.ndarray, quintiles=None) -> float:
     """Out-of-fold accuracy of the majority label in each (R, F, M) quintile cell.
 
     Cells unseen in the training folds predict the overall training majority.
     """
-    cell = ((quintile_score(-frame["Recency"].to_numpy(float)) - 1) * 25
-            + (quintile_score(frame["Frequency"].to_numpy(float)) - 1) * 5
-            + quintile_score(frame["MonetaryValue"].to_numpy(float)) - 1)
+    r, f, m = rfm_quintiles(frame) if quintiles is None else quintiles
+    cell = (r - 1) * 25 + (f - 1) * 5 + m - 1
     label_code, labels = pd.factorize(frame[SEGMENT])
     cells, cell_code = np.arange(125), cell
     correct = np.zeros(len(frame), dtype=bool)

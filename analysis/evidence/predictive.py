@@ -18,7 +18,7 @@ import pandas as pd
 from . import specs as model_specs
 from .calibration import calibration_by_decile, calibration_summary, predictive_check
 from .folds import CV_FOLDS, CV_REPEATS, CV_SEED
-from .gains import Gains, compute_gains
+from .gains import Gains, compute_gains, rfm_quintiles
 from .intervals import PredictionIntervals, prediction_intervals
 from .lists import CIRCULAR_ACCURACY, ListTotal, label_recovery, list_totals, misalignment
 from .selection import BestModel, select_best
@@ -110,8 +110,9 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
         fitted[best.name] = model_specs.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference)
     best_fit = fitted[best.name]
     best_oof = validation.oof(best.name)
+    quintiles = rfm_quintiles(frame)
     gains = compute_gains(frame, {"linear": validation.oof("linear"), "best": best_oof,
-                                  "rfm_only": validation.oof(RFM_ONLY)}, best.name)
+                                  "rfm_only": validation.oof(RFM_ONLY)}, best.name, quintiles=quintiles)
     intervals = prediction_intervals(y, best_fit.fitted, best_oof, ids, best.name)
     names = ["linear"] if best.name == "linear" else ["linear", best.name]
     calibration = pd.concat([calibration_by_decile(y, validation.oof(m), m) for m in names],
@@ -131,5 +132,5 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
         totals = tuple(list_totals(frame, lists, best_fit.fitted, best_oof,
                                    validation.models[best.name].fold_predict))
     return PredictiveEvidence(validation, best, gains, intervals, calibration, distribution,
-                              tuple(p[1] for p in panels), misaligned, label_recovery(frame, ids),
+                              tuple(p[1] for p in panels), misaligned, label_recovery(frame, ids, quintiles),
                               totals)
