@@ -93,6 +93,9 @@ class ModelValidation:
             out[f"cv_{metric}"] = float(values.mean())
             out[f"cv_{metric}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
         out["cv_rmse_se"] = rmse_standard_error(self.fold_scores)
+        # scikit-learn's cross_val_score convention (mean of per-fold R^2, each about the
+        # fold's own mean), for readers comparing with another tool.
+        out["cv_r_squared_fold_mean"] = float(self.fold_scores["r_squared"].mean())
         return out
 
 
@@ -199,6 +202,7 @@ class Validation:
             return {"cv_r_squared": s["cv_r_squared"], "cv_rmse": s["cv_rmse"], "cv_mae": s["cv_mae"],
                     "cv_r_squared_sd": s["cv_r_squared_sd"], "cv_rmse_sd": s["cv_rmse_sd"],
                     "cv_mae_sd": s["cv_mae_sd"], "cv_rmse_se": s["cv_rmse_se"],
+                    "cv_r_squared_fold_mean": s["cv_r_squared_fold_mean"],
                     "method": v.method, "repeats_used": v.repeats_used,
                     "train_rows_max": v.train_rows_max, "n_parameters": v.n_parameters}
         return {"folds": self.folds, "repeats": self.repeats, "seed": self.seed, "n": self.n,
@@ -219,7 +223,7 @@ def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FO
     >>> from analysis.simulate import simulate_customers
     >>> v = validate(simulate_customers(400, seed=1), "Low Value", repeats=2)
     >>> sorted(v.to_contract()["models"])[:2], v.to_contract()["folds"]
-    (['fxm', 'flexible'], 10)
+    (['flexible', 'fxm'], 10)
     """
     specs = model_specs.applicable_specs(frame) if specs is None else specs
     y = frame[model_specs.OUTCOME].to_numpy(float)
