@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .specs import RFM, FittedModel
+from .specs import RFM, FittedModel, design_from_arrays, segment_dummies
 
 STEP_FRACTION = 1e-4
 LEVEL = 0.95
@@ -87,21 +87,34 @@ def step(frame: pd.DataFrame, variable: str) -> float:
 
 def average_slopes(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
     """Average d(dollars)/dx for each of R, F and M, as ``avg_slopes``."""
+    arrays = {v: frame[v].to_numpy(float) for v in RFM}
+    dummies = segment_dummies(model.basis, frame)
+    spline = model.basis.spline
+    recency = spline.evaluate(arrays["Recency"]) if spline is not None else None
     out = {}
     for variable in RFM:
         h = step(frame, variable)
-        up, down = frame.copy(), frame.copy()
-        up[variable] = frame[variable] + h
-        down[variable] = frame[variable] - h
-        out[variable] = _effect(model, variable, model.design(up), model.design(down), 2 * h)
+        shifted = [{**arrays, variable: arrays[variable] + sign * h} for sign in (1, -1)]
+        fixed = None if variable == "Recency" else recency
+        up, down = (design_from_arrays(model.basis, *(a[v] for v in RFM), dummies, fixed)
+                    for a in shifted)
+        out[variable] = _effect(model, variable, up, down, 2 * h)
     return out
 
 
 def average_comparisons(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
     """Mean over customers of dollars with each label minus with the reference."""
-    base = model.design(frame, segment=model.basis.reference)
-    return {segment_term(level): _effect(model, segment_term(level),
-                                         model.design(frame, segment=level), base, 1.0)
+    rfm = [frame[v].to_numpy(float) for v in RFM]
+    n = len(frame)
+    spline = model.basis.spline
+    recency = spline.evaluate(rfm[0]) if spline is not None else None
+
+    def design(level: str) -> np.ndarray:
+        dummies = np.tile((np.array(model.basis.levels) == level).astype(float), (n, 1))
+        return design_from_arrays(model.basis, *rfm, dummies, recency)
+
+    base = design(model.basis.reference)
+    return {segment_term(level): _effect(model, segment_term(level), design(level), base, 1.0)
             for level in model.basis.levels}
 
 
