@@ -14,6 +14,12 @@ beyond the issue's minimum are documented in /work/wt/notes/evidence10.md and he
     vcov, ame: {TERM: {estimate, ci_low, ci_high}}}``.
 ``claims``
     list of ``{key, claim, robust, models: {NAME: {estimate, ci_low, ci_high, p}}}``.
+``segment_value`` (added)
+    ``{reference, profile {R, F, M}, segments: {SEGMENT: {n, mean_residual, marginal_mean,
+    contrast}}}``, each ``{estimate, ci_low, ci_high}`` (``contrast`` null for the reference).
+``influence`` (added)
+    ``{cooks_cutoff, top_share, max_cooks, refits: [{rule, cutoff, n_dropped,
+    labels_p_before, labels_p_after, terms: {TERM: {before, after, flips_sign, verdict_changes}}}]}``.
 """
 from __future__ import annotations
 
@@ -73,6 +79,29 @@ def claims_list(ev: Evidence) -> list:
             for c in ev.claims]
 
 
+def _interval(i) -> dict | None:
+    return None if i is None else {"estimate": _num(i.estimate), "ci_low": _num(i.ci_low),
+                                   "ci_high": _num(i.ci_high)}
+
+
+def segment_value_dict(ev: Evidence) -> dict:
+    return {"reference": ev.reference, "profile": ev.marginal_means.profile,
+            "segments": {v.segment: {"n": v.n, "mean_residual": _interval(v.mean_residual),
+                                     "marginal_mean": _interval(v.marginal_mean),
+                                     "contrast": _interval(v.contrast)} for v in ev.segment_values}}
+
+
+def influence_dict(ev: Evidence) -> dict:
+    inf = ev.influence
+    return {"cooks_cutoff": inf.cooks_cutoff, "top_share": inf.top_share, "max_cooks": _num(inf.max_cooks),
+            "refits": [{"rule": r.rule, "cutoff": r.cutoff, "n_dropped": r.n_dropped,
+                        "labels_p_before": _num(r.labels_p_before), "labels_p_after": _num(r.labels_p_after),
+                        "terms": {t.term: {"before": _num(t.before.estimate), "after": _num(t.after.estimate),
+                                           "flips_sign": t.flips_sign, "verdict_changes": t.verdict_changes}
+                                  for t in r.terms}} for r in inf.refits]}
+
+
 def contract(ev: Evidence) -> dict:
-    """The three keys, ready for ``json.dumps(..., allow_nan=False)``."""
-    return {"specification": specification_dict(ev), "models": models_dict(ev), "claims": claims_list(ev)}
+    """The issue's three keys plus two, ready for ``json.dumps(..., allow_nan=False)``."""
+    return {"specification": specification_dict(ev), "models": models_dict(ev), "claims": claims_list(ev),
+            "segment_value": segment_value_dict(ev), "influence": influence_dict(ev)}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .claims import CLAIM_ALPHA, labels_wald
 from .covariance import leverage
 from .margins import Effect
 from .specs import OUTCOME, SPECS_BY_NAME, FittedModel, fit_spec
@@ -65,6 +66,12 @@ class Refit:
     cutoff: float
     n_dropped: int
     terms: tuple[TermChange, ...]
+    labels_p_before: float  # robust Wald p of "labels add power"
+    labels_p_after: float
+
+    @property
+    def labels_claim_changes(self) -> bool:
+        return (self.labels_p_before < CLAIM_ALPHA) != (self.labels_p_after < CLAIM_ALPHA)
 
     @property
     def moved(self) -> tuple[TermChange, ...]:
@@ -95,14 +102,17 @@ def influence(frame: pd.DataFrame, reference: str, linear: FittedModel | None = 
     n_top = max(1, math.ceil(TOP_SHARE * len(frame)))
     top = np.zeros(len(frame), dtype=bool)
     top[np.argsort(-d, kind="stable")[:n_top]] = True
+    p_before = labels_wald(linear)[1]
     refits = []
     for rule, cutoff, drop in (("cooks_above_cutoff", COOKS_CUTOFF, d > COOKS_CUTOFF),
                                ("top_share", TOP_SHARE, top)):
         if not drop.any():
-            refits.append(Refit(rule, cutoff, 0, tuple(TermChange(t, e, e) for t, e in before.items())))
+            refits.append(Refit(rule, cutoff, 0, tuple(TermChange(t, e, e) for t, e in before.items()),
+                                p_before, p_before))
             continue
-        kept = frame.loc[~drop]
-        after = _effects(fit_spec(spec, kept, reference))
+        refit = fit_spec(spec, frame.loc[~drop], reference)
+        after = _effects(refit)
         refits.append(Refit(rule, cutoff, int(drop.sum()),
-                            tuple(TermChange(t, before[t], after[t]) for t in before if t in after)))
+                            tuple(TermChange(t, before[t], after[t]) for t in before if t in after),
+                            p_before, labels_wald(refit)[1]))
     return Influence(COOKS_CUTOFF, TOP_SHARE, float(d.max()), tuple(refits))

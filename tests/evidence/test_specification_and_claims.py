@@ -126,3 +126,26 @@ def test_overlap_good_for_shuffled_labels_poor_for_rule_labels():
     shuffled["Segment"] = np.random.default_rng(1).permutation(shuffled["Segment"].to_numpy())
     assert min(segment_overlap(shuffled, "Low Value").values()) >= 0.9
     assert segment_overlap(DERIVED, "Low Value")["High Value"] < POOR_OVERLAP
+
+
+def test_influence_refit_drops_a_planted_outlier_and_reports_the_flip(linear_truth):
+    from analysis.evidence.influence import COOKS_CUTOFF, cooks_distance, influence
+    from analysis.evidence.specs import SPECS_BY_NAME, fit_spec
+    frame = linear_truth.head(400).copy()
+    # One extreme customer with huge value at huge Recency pulls the Recency slope upward.
+    frame.loc[frame.index[0], ["Recency", "CustomerValue"]] = [3000, 200_000]
+    linear = fit_spec(SPECS_BY_NAME["linear"], frame, "Low Value")
+    assert cooks_distance(linear, frame).max() > COOKS_CUTOFF
+    result = influence(frame, "Low Value", linear)
+    above = result.refits[0]
+    assert above.rule == "cooks_above_cutoff" and above.n_dropped >= 1
+    recency = next(t for t in above.terms if t.term == "Recency")
+    assert recency.before.estimate > 0 > recency.after.estimate and recency.flips_sign
+    assert recency in above.moved
+
+
+def test_influence_on_a_clean_table_moves_nothing(linear_truth):
+    from analysis.evidence.influence import influence
+    result = influence(linear_truth, "Low Value")
+    assert result.refits[0].n_dropped == 0 and not result.refits[0].moved
+    assert result.refits[1].n_dropped == 5  # top 0.1% of 5,000
