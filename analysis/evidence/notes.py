@@ -113,9 +113,13 @@ def specification_notes(checks: SpecificationChecks) -> tuple[Note, ...]:
         notes.append(Note("all_clear", False, "none of the specification checks finds a departure "
                           "from the straight-line model that matters"))
     for seg in checks.poorly_overlapping:
+        share = checks.segment_overlap[seg]
+        who = (f"none of the {seg} customers has" if share == 0 else
+               f"fewer than 1% of {seg} customers have" if share < 0.01 else
+               f"only {100 * share:.0f}% of {seg} customers have")
         notes.append(Note(f"overlap:{seg}", True,
-                          f"only {100 * checks.segment_overlap[seg]:.0f}% of {seg} customers have an RFM "
-                          f"profile that {checks.reference} customers also have: their contrast is an extrapolation"))
+                          f"{who} an RFM profile that {checks.reference} customers also have: "
+                          "their contrast is an extrapolation"))
     return tuple(notes)
 
 

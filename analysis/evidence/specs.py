@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from .covariance import hc3, quantreg_kernel
 from .spline import NaturalSplineBasis
@@ -121,7 +124,7 @@ def _make_basis(spec: ModelSpec, frame: pd.DataFrame, reference: str,
 def segment_dummies(basis: DesignBasis, frame: pd.DataFrame, segment: str | None = None) -> np.ndarray:
     """0/1 columns for the basis's non-reference labels (``segment`` sets every row to one).
 
-    Built from categorical codes: comparing a million Python strings once per label cost
+    Built from index codes: comparing a million Python strings once per label cost
     more than the rest of the design.
     """
     n = len(frame)
@@ -129,7 +132,7 @@ def segment_dummies(basis: DesignBasis, frame: pd.DataFrame, segment: str | None
         return np.empty((n, 0))
     if segment is not None:
         return np.tile((np.array(basis.levels) == segment).astype(float), (n, 1))
-    codes = pd.Categorical(frame[SEGMENT].astype(str), categories=list(basis.levels)).codes
+    codes = pd.Index(basis.levels).get_indexer(frame[SEGMENT].astype(str))  # -1: reference or other
     return (codes[:, None] == np.arange(len(basis.levels))).astype(float)
 
 
@@ -322,7 +325,9 @@ def _median_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     with the smallest absolute residuals lands on that vertex, and is kept only if it
     does not raise the check loss.
     """
-    beta = sm.QuantReg(y, x).fit(q=MEDIAN_TAU, max_iter=1000, p_tol=1e-8).params
+    with warnings.catch_warnings():  # the iteration limit is expected: the vertex step finishes
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        beta = sm.QuantReg(y, x).fit(q=MEDIAN_TAU, max_iter=1000, p_tol=1e-8).params
     loss = np.abs(y - x @ beta).sum()
     k = x.shape[1]
     rows = np.argsort(np.abs(y - x @ beta))[:k]

@@ -149,3 +149,10 @@ def test_influence_on_a_clean_table_moves_nothing(linear_truth):
     result = influence(linear_truth, "Low Value")
     assert result.refits[0].n_dropped == 0 and not result.refits[0].moved
     assert result.refits[1].n_dropped == 5  # top 0.1% of 5,000
+
+
+def test_overlap_note_states_none_and_shares_as_they_are(derived_evidence):
+    texts = {n.key: n.text for n in specification_notes(derived_evidence.specification)}
+    share = derived_evidence.specification.segment_overlap
+    assert share["High Value"] == 0 and texts["overlap:High Value"].startswith("none of the High Value")
+    assert f"only {100 * share['At Risk']:.0f}% of At Risk" in texts["overlap:At Risk"]
