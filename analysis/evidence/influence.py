@@ -26,7 +26,6 @@ from .specs import OUTCOME, SPECS_BY_NAME, FittedModel, fit_spec
 
 COOKS_CUTOFF = 1.0
 TOP_SHARE = 0.001
-_Z = 1.959963984540054
 
 
 def cooks_distance(model: FittedModel, frame: pd.DataFrame) -> np.ndarray:
