@@ -2,7 +2,9 @@
 
 :func:`segment_overlap` is a propensity-overlap measure (the one the report words):
 for each customer of label ``s``, the *balanced* propensity of ``s`` against the reference
-among its ``K_NEIGHBOURS`` nearest neighbours in RFM percentile-rank space,
+among its ``k`` nearest neighbours in RFM percentile-rank space (``k = sqrt(pool)`` between
+``MIN_NEIGHBOURS`` and ``K_NEIGHBOURS``: a fixed k larger than a small label would make every
+neighbourhood the whole table),
 
     e = (a / n_s) / (a / n_s + b / n_ref),   a, b = neighbours with label s, reference,
 
@@ -23,13 +25,16 @@ label is used (standard error of the share < 0.008), which bounds the cost at 1M
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from .specs import RFM, SEGMENT, SEGMENT_ORDER
 
-K_NEIGHBOURS = 50
+K_NEIGHBOURS = 50  # at most; sqrt(pool size) below 2,500 customers, at least MIN_NEIGHBOURS
+MIN_NEIGHBOURS = 5
 PROPENSITY_LIMIT = 0.9
 SAMPLE_CAP = 5_000
 _TIE_EXTRA = 25  # neighbours fetched beyond k so that ties at the k-th distance are counted
@@ -51,10 +56,15 @@ def _cap(index: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(index, SAMPLE_CAP, replace=False)) if len(index) > SAMPLE_CAP else index
 
 
-def balanced_propensity(points: np.ndarray, is_label: np.ndarray, k: int = K_NEIGHBOURS) -> np.ndarray:
+def neighbours(pool_size: int) -> int:
+    """k for a pool: sqrt(pool), clipped to [MIN_NEIGHBOURS, K_NEIGHBOURS] and the pool."""
+    return min(K_NEIGHBOURS, max(MIN_NEIGHBOURS, math.isqrt(pool_size)), pool_size - 1)
+
+
+def balanced_propensity(points: np.ndarray, is_label: np.ndarray) -> np.ndarray:
     """Balanced k-NN propensity of the label for each point of the label (self excluded)."""
     n_label, n_ref = int(is_label.sum()), int((~is_label).sum())
-    k = min(k, len(points) - 1)
+    k = neighbours(len(points))
     fetch = min(k + 1 + _TIE_EXTRA, len(points))
     tree = cKDTree(points)
     rows = np.flatnonzero(is_label)

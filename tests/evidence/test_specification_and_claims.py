@@ -155,4 +155,5 @@ def test_overlap_note_states_none_and_shares_as_they_are(derived_evidence):
     texts = {n.key: n.text for n in specification_notes(derived_evidence.specification)}
     share = derived_evidence.specification.segment_overlap
     assert share["High Value"] == 0 and texts["overlap:High Value"].startswith("none of the High Value")
-    assert f"only {100 * share['At Risk']:.0f}% of At Risk" in texts["overlap:At Risk"]
+    assert 0 < share["Medium Value"] < POOR_OVERLAP
+    assert f"only {100 * share['Medium Value']:.0f}% of Medium Value" in texts["overlap:Medium Value"]

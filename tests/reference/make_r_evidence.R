@@ -106,7 +106,7 @@ pct <- sapply(c("Recency", "Frequency", "MonetaryValue"), function(v) rank(d[[v]
 # neighbour at the k-th Euclidean distance counts; the share with e <= 0.9 overlaps.
 overlap_share <- function(level, k = 50, limit = 0.9) {
   pool <- which(d$Segment %in% c(level, ref)); lab <- d$Segment[pool] == level
-  D <- as.matrix(dist(pct[pool, ])); k <- min(k, length(pool) - 1)
+  D <- as.matrix(dist(pct[pool, ])); k <- min(k, max(5, floor(sqrt(length(pool)))), length(pool) - 1)
   e <- sapply(which(lab), function(i) {
     di <- D[i, -i]; li <- lab[-i]; near <- di <= sort(di)[k] * (1 + 1e-12)
     a <- sum(near & li) / sum(lab); b <- sum(near & !li) / sum(!lab); a / (a + b)
