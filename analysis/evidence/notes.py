@@ -6,6 +6,7 @@ format) that a render module prints; a test covers each rule in both directions.
 - :func:`segment_word`: "premium" / "overstates" only when the sign is robust across the
   admissible models AND the linear interval excludes zero; otherwise "depends on the model"
   (or "no clear difference"). A negative value is never a premium.
+- :func:`claim_wording`: firm only when robust; otherwise "depends on the model" and where not.
 - :func:`profile_phrase`: "customers with the same RFM profile" only when the label
   overlaps the reference on RFM; otherwise the contrast is named an extrapolation.
 - :func:`error_names`: "typical error" is the median absolute error; the residual SE is
@@ -45,6 +46,20 @@ def segment_word(claim: Claim, linear_excludes_zero: bool) -> SegmentWording:
     if not linear_excludes_zero:
         return SegmentWording("no clear difference", False)
     return SegmentWording("premium" if estimate > 0 else "overstates", True)
+
+
+@dataclass(frozen=True)
+class ClaimWording:
+    firm: bool
+    qualifier: str  # appended to the claim: how far it holds
+
+
+def claim_wording(claim: Claim, labels: dict[str, str] | None = None) -> ClaimWording:
+    """State a claim firmly only when robust; otherwise name the models it fails in."""
+    if claim.robust:
+        return ClaimWording(True, f"in every model checked ({len(claim.models)})")
+    names = [labels.get(m, m) if labels else m for m in claim.disagreeing]
+    return ClaimWording(False, "depends on the model: it does not hold in " + ", ".join(names))
 
 
 def profile_phrase(overlap_share: float) -> str:

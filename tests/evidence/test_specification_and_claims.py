@@ -157,3 +157,13 @@ def test_overlap_note_states_none_and_shares_as_they_are(derived_evidence):
     assert share["High Value"] == 0 and texts["overlap:High Value"].startswith("none of the High Value")
     assert 0 < share["Medium Value"] < POOR_OVERLAP
     assert f"only {100 * share['Medium Value']:.0f}% of Medium Value" in texts["overlap:Medium Value"]
+
+
+def test_claim_wording_both_ways(derived_evidence, linear_truth):
+    from analysis.evidence.notes import claim_wording
+    high = next(c for c in derived_evidence.claims if c.key == "segment:High Value")
+    worded = claim_wording(high, {"median": "Median regression"})
+    assert not worded.firm and worded.qualifier.startswith("depends on the model")
+    assert all((m if m != "median" else "Median regression") in worded.qualifier for m in high.disagreeing)
+    robust = next(c for c in build_evidence(linear_truth, "Low Value").claims if c.key == "rfm:Frequency")
+    assert robust.robust and claim_wording(robust).firm
