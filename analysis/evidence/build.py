@@ -11,7 +11,7 @@ from .influence import Influence, influence
 from .margins import Effect, MarginalMeans, average_effects
 from .segment_value import SegmentValue, segment_value
 from .specification import SpecificationChecks, check_specification
-from .specs import OUTCOME, FittedModel, applicable_specs, fit_spec
+from .specs import OUTCOME, SEGMENT, FittedModel, applicable_specs, fit_spec
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ def model_fit(model: FittedModel, y: np.ndarray) -> ModelFit:
 
 def build_evidence(frame: pd.DataFrame, reference: str) -> Evidence:
     """Fit every applicable spec (with and without labels) and run every check on ``frame``."""
+    # Labels as a categorical once: every design then maps four categories, not n strings.
+    frame = frame.assign(**{SEGMENT: frame[SEGMENT].astype(str).astype("category")})
     specs = applicable_specs(frame)
     models = {s.name: fit_spec(s, frame, reference) for s in specs}
     rfm_only = {s.name: fit_spec(s, frame, reference, rfm_only=True) for s in specs}

@@ -11,7 +11,7 @@ coefficient is not dollars, an interaction splits one effect over several terms)
   profile (mean R, F, M), and its contrast with the reference.
 
 Slopes are central differences with step ``STEP_FRACTION`` x the variable's standard
-deviation (exact for the models polynomial in x; R's reference uses the same step).
+deviation (exact for every column but the Recency spline's; R's reference uses the same step).
 Intervals are delta-method, normal, 95%, with each model's robust covariance (HC3 for
 least squares and the Gamma GLM; the kernel sandwich for the median). For ``loglinear``
 the smearing factor is held fixed in the delta method (its own sampling error is ignored).
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .specs import RFM, FittedModel, design_from_arrays, segment_dummies
+from .specs import RFM, FittedModel, counterfactual_design, derivative_design, segment_dummies
 
 STEP_FRACTION = 1e-4
 LEVEL = 0.95
@@ -85,42 +85,51 @@ def step(frame: pd.DataFrame, variable: str) -> float:
     return STEP_FRACTION * (sd if sd > 0 else 1.0)
 
 
-def average_slopes(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
-    """Average d(dollars)/dx for each of R, F and M, as ``avg_slopes``."""
-    arrays = {v: frame[v].to_numpy(float) for v in RFM}
+def average_slopes(model: FittedModel, frame: pd.DataFrame,
+                   x: np.ndarray | None = None) -> dict[str, Effect]:
+    """Average d(dollars)/dx for each of R, F and M, as ``avg_slopes``.
+
+    With ``D = (X(x + h) - X(x - h)) / 2h`` (:func:`.specs.derivative_design`): identity link,
+    slope ``mean(D) b``; log link, ``eta(x +- h) = eta +- h D b`` exactly (no spline there).
+    """
+    rfm = [frame[v].to_numpy(float) for v in RFM]
     dummies = segment_dummies(model.basis, frame)
-    spline = model.basis.spline
-    recency = spline.evaluate(arrays["Recency"]) if spline is not None else None
+    beta = model.params.to_numpy()
+    log_link = model.spec.estimator in ("log_ols", "gamma_log")
+    if log_link:
+        x = model.design(frame) if x is None else x
+        eta = x @ beta
     out = {}
     for variable in RFM:
         h = step(frame, variable)
-        shifted = [{**arrays, variable: arrays[variable] + sign * h} for sign in (1, -1)]
-        fixed = None if variable == "Recency" else recency
-        up, down = (design_from_arrays(model.basis, *(a[v] for v in RFM), dummies, fixed)
-                    for a in shifted)
-        out[variable] = _effect(model, variable, up, down, 2 * h)
+        d = derivative_design(model.basis, *rfm, dummies, variable, h)
+        if log_link:
+            s = d @ beta
+            up, down = np.exp(eta + h * s) * model.smearing, np.exp(eta - h * s) * model.smearing
+            estimate = float(np.mean(up - down) / (2 * h))
+            grad = ((up - down) @ x + h * (up + down) @ d) / (2 * h * len(eta))
+        else:
+            grad = d.mean(axis=0)
+            estimate = float(grad @ beta)
+        out[variable] = Effect(variable, estimate, float(np.sqrt(max(grad @ model.cov @ grad, 0.0))))
     return out
 
 
-def average_comparisons(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
+def average_comparisons(model: FittedModel, frame: pd.DataFrame,
+                        x: np.ndarray | None = None) -> dict[str, Effect]:
     """Mean over customers of dollars with each label minus with the reference."""
-    rfm = [frame[v].to_numpy(float) for v in RFM]
-    n = len(frame)
-    spline = model.basis.spline
-    recency = spline.evaluate(rfm[0]) if spline is not None else None
-
-    def design(level: str) -> np.ndarray:
-        dummies = np.tile((np.array(model.basis.levels) == level).astype(float), (n, 1))
-        return design_from_arrays(model.basis, *rfm, dummies, recency)
-
-    base = design(model.basis.reference)
-    return {segment_term(level): _effect(model, segment_term(level), design(level), base, 1.0)
+    x = model.design(frame) if x is None else x
+    rfm = {v: frame[v].to_numpy(float) for v in RFM}
+    base = counterfactual_design(model.basis, x, model.basis.reference, rfm)
+    return {segment_term(level): _effect(model, segment_term(level),
+                                         counterfactual_design(model.basis, x, level, rfm), base, 1.0)
             for level in model.basis.levels}
 
 
 def average_effects(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
     """Slopes for R, F, M then comparisons for each non-reference label."""
-    return {**average_slopes(model, frame), **average_comparisons(model, frame)}
+    x = model.design(frame)
+    return {**average_slopes(model, frame, x), **average_comparisons(model, frame, x)}
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,13 @@ def test_cooks_distance_and_labels_wald(fits):
     assert order.tolist() == R["cooks_order"]
     close(d[order], R["cooks_top"])
     close(labels_wald(fits["linear"])[0], R["labels_wald"]["linear"])
+
+
+def test_build_evidence_path_matches_r_too():
+    """build_evidence turns Segment into a categorical; its fast path must give R's numbers."""
+    from analysis.evidence.build import build_evidence
+    ev = build_evidence(FRAME, REF)
+    for name in ("linear", "flexible", "gamma_log"):
+        for term, ref in R["models"][name]["ame"].items():
+            close([ev.effects[name][term].estimate, ev.effects[name][term].se], [ref["estimate"], ref["se"]])
+    close(ev.specification.reset.stat, R["specification"]["reset"]["f"])
