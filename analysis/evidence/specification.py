@@ -26,7 +26,7 @@ from scipy import stats
 from .covariance import hc3, wald
 from .overlap import segment_overlap, segment_range_overlap
 from .spline import NaturalSplineBasis
-from .specs import OUTCOME, RFM, SEGMENT, FittedModel, SPECS_BY_NAME, fit_spec
+from .specs import OUTCOME, RFM, SPECS_BY_NAME, FittedModel, fit_spec
 
 #: p-value below which a specification test counts as rejecting the linear model.
 SPEC_ALPHA = 0.01
@@ -138,7 +138,7 @@ def check_specification(frame: pd.DataFrame, reference: str,
     x = linear.design(frame)
     y = frame[OUTCOME].to_numpy(float)
     sse0 = float(((y - linear.fitted) ** 2).sum())
-    dummies = x[:, 4:]
+    dummies = x[:, [i for i, c in enumerate(linear.design_columns) if c.startswith("Segment[")]]
     rfm = frame[list(RFM)].to_numpy(float)
     interactions = np.hstack([dummies * rfm[:, [j]] for j in range(3)])
     f, m = rfm[:, 1], rfm[:, 2]
