@@ -22,9 +22,8 @@ sufficient statistics and prediction on new customers need.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
