@@ -97,7 +97,7 @@ class DesignBasis:
 
 def segment_levels(frame: pd.DataFrame, reference: str) -> tuple[str, ...]:
     """Non-reference labels present in ``frame``, in canonical order, then any others."""
-    present = set(frame[SEGMENT].astype(str).unique())
+    present = {str(v) for v in frame[SEGMENT].unique()}  # a few values: no n-string copy
     if reference not in present:
         raise ValueError(f"reference segment {reference!r} not in column {SEGMENT!r} "
                          f"(labels present: {sorted(present)})")
