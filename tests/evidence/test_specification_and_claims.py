@@ -167,3 +167,16 @@ def test_claim_wording_both_ways(derived_evidence, linear_truth):
     assert all((m if m != "median" else "Median regression") in worded.qualifier for m in high.disagreeing)
     robust = next(c for c in build_evidence(linear_truth, "Low Value").claims if c.key == "rfm:Frequency")
     assert robust.robust and claim_wording(robust).firm
+
+
+def test_side_by_side_frames_have_the_same_rows_for_every_model(derived_evidence):
+    from analysis.evidence.side_by_side import claims_frame, effects_frame, fit_frame
+    effects = effects_frame(derived_evidence)
+    terms = effects.groupby("model")["term"].apply(tuple)
+    assert terms.nunique() == 1 and len(terms) == len(derived_evidence.models)
+    lin = effects[(effects.model == "linear") & (effects.term == "Recency")].iloc[0]
+    assert lin.estimate == derived_evidence.effects["linear"]["Recency"].estimate
+    assert set(fit_frame(derived_evidence).model) == set(derived_evidence.models)
+    claims = claims_frame(derived_evidence)
+    high = claims[claims.key == "segment:High Value"]
+    assert not high.robust.any() and (~high.holds).any()
