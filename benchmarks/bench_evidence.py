@@ -1,6 +1,6 @@
 """Added build cost of the evidence layer (issue 10) at 5,000 and 1,000,000 customers.
 
-Run from the repository root: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_evidence.py [--sizes 5000 1000000]``. Prints, per
+Run from the repository root: ``.venv/bin/python benchmarks/bench_evidence.py [--sizes 5000 1000000]``. Prints, per
 size, the time of the peer (the brief's linear model alone: one OLS fit with HC3, what
 the build already does) and of :func:`analysis.evidence.build.build_evidence`, their
 ratio, and the peak traced memory of each (tracemalloc, numpy allocations included).
@@ -8,12 +8,17 @@ ratio, and the peak traced memory of each (tracemalloc, numpy allocations includ
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# This checkout's package, whatever an editable install elsewhere points to.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.evidence.build import build_evidence
 from analysis.evidence.specs import SPECS_BY_NAME, fit_spec

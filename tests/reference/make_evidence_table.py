@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
+# This checkout's package, whatever an editable install elsewhere points to.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from analysis.orders.synthetic import generate_order_log
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ["CustomerValue", "Recency", "Frequency", "MonetaryValue", "Segment"]
 
 
-def main() -> None:
+def main(out: Path = HERE / "evidence_customers.csv") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log, table = Path(tmp) / "orders.csv", Path(tmp) / "customers.csv"
         generate_order_log(log, 200_000, seed=11)
@@ -30,9 +33,9 @@ def main() -> None:
                         "--out", str(table)], check=True, capture_output=True)
         customers = pd.read_csv(table)
     customers = customers.loc[customers["CustomerValue"] > 0, COLUMNS]
-    customers.to_csv(HERE / "evidence_customers.csv", index=False)
+    customers.to_csv(out, index=False)
     print(f"wrote {len(customers)} customers")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "evidence_customers.csv")

@@ -1,5 +1,5 @@
 # Reference values for analysis/evidence (issue 10), computed by R's own packages.
-# Run from the repository root:  Rscript tests/reference/make_r_evidence.R
+# Run from the repository root:  Rscript tests/reference/make_r_evidence.R [OUT.json]
 # Reads tests/reference/evidence_customers.csv (made by make_evidence_table.py) and writes
 # tests/reference/r_evidence.json, which tests/reference/test_evidence_against_r.py checks
 # to 1e-6 relative. Debian packages: r-base-core r-cran-lmtest r-cran-sandwich
@@ -11,6 +11,8 @@ suppressPackageStartupMessages({
   library(emmeans); library(jsonlite)
 })
 here <- "tests/reference"
+args <- commandArgs(trailingOnly = TRUE)
+out_path <- if (length(args)) args[1] else file.path(here, "r_evidence.json")
 d <- read.csv(file.path(here, "evidence_customers.csv"))
 ref <- "Low Value"
 lv <- c(ref, setdiff(c("High Value", "Medium Value", "Low Value", "At Risk"), ref))
@@ -145,5 +147,5 @@ out$emmeans <- list(
 out$cooks_top <- unname(head(sort(cooks.distance(m0), decreasing = TRUE), 5))
 out$cooks_order <- unname(head(order(cooks.distance(m0), decreasing = TRUE), 5)) - 1
 out$labels_wald <- list(linear = waldtest(m_rfm, m0, vcov = vcovHC(m0, type = "HC3"), test = "F")$F[2])
-write_json(out, file.path(here, "r_evidence.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE)
-cat("wrote", file.path(here, "r_evidence.json"), "\n")
+write_json(out, out_path, digits = NA, auto_unbox = TRUE, pretty = TRUE)
+cat("wrote", out_path, "\n")

@@ -131,3 +131,57 @@ def test_build_evidence_path_matches_r_too():
         for term, ref in R["models"][name]["ame"].items():
             close([ev.effects[name][term].estimate, ev.effects[name][term].se], [ref["estimate"], ref["se"]])
     close(ev.specification.reset.stat, R["specification"]["reset"]["f"])
+
+
+def _need_rscript():
+    import os
+    import shutil
+    if shutil.which("Rscript") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Rscript is not installed on CI; install r-base-core r-cran-lmtest r-cran-sandwich "
+                        "r-cran-quantreg r-cran-emmeans r-cran-jsonlite (make system-deps)")
+        pytest.skip("Rscript not installed (make system-deps)")
+
+
+def _numbers(tree, path=""):
+    """Flatten a JSON tree to {path: number} (strings and bools are compared exactly)."""
+    if isinstance(tree, dict):
+        return {k: v for key, sub in tree.items() for k, v in _numbers(sub, f"{path}/{key}").items()}
+    if isinstance(tree, list):
+        return {k: v for i, sub in enumerate(tree) for k, v in _numbers(sub, f"{path}[{i}]").items()}
+    return {path: tree}
+
+
+def test_r_script_reproduces_the_committed_fixture(tmp_path):
+    """The fixture provably came from the committed script and table."""
+    import subprocess
+    _need_rscript()
+    out = tmp_path / "r_evidence.json"
+    done = subprocess.run(["Rscript", str(HERE / "make_r_evidence.R"), str(out)], cwd=HERE.parents[1],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    got, want = _numbers(json.loads(out.read_text())), _numbers(R)
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-300), key
+        else:
+            assert got[key] == value, key
+
+
+def test_fixture_table_is_reproducible(tmp_path):
+    """evidence_customers.csv is what make_evidence_table.py derives from the order log."""
+    import subprocess
+    import sys
+    out = tmp_path / "customers.csv"
+    done = subprocess.run([sys.executable, str(HERE / "make_evidence_table.py"), str(out)],
+                          cwd=HERE.parents[1], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == (HERE / "evidence_customers.csv").read_bytes()
+
+
+def test_tolerance_rejects_a_real_difference():
+    value = R["models"]["linear"]["ame"]["Recency"]["estimate"]
+    close(value * (1 + 1e-9), value)
+    with pytest.raises(AssertionError):
+        close(value * (1 + 1e-5), value)
