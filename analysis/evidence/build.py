@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .claims import Claim, build_claims
+from .claims import Claim, admissible, build_claims
 from .influence import Influence, influence
 from .margins import Effect, MarginalMeans, average_effects
 from .segment_value import SegmentValue, segment_value
@@ -28,7 +28,7 @@ class ModelFit:
 class Evidence:
     reference: str
     models: dict[str, FittedModel] = field(repr=False)
-    rfm_only: dict[str, FittedModel] = field(repr=False)
+    rfm_only: dict[str, FittedModel] = field(repr=False)  # admissible models only
     fit: dict[str, ModelFit]
     effects: dict[str, dict[str, Effect]]
     specification: SpecificationChecks
@@ -51,7 +51,10 @@ def build_evidence(frame: pd.DataFrame, reference: str) -> Evidence:
     frame = frame.assign(**{SEGMENT: frame[SEGMENT].astype(str).astype("category")})
     specs = applicable_specs(frame)
     models = {s.name: fit_spec(s, frame, reference) for s in specs}
-    rfm_only = {s.name: fit_spec(s, frame, reference, rfm_only=True) for s in specs}
+    # Label-free fits serve only the misaligned counts of the admissible models (and the
+    # linear one's for segment value), so the others are not fitted.
+    keep = admissible(models, frame)
+    rfm_only = {s.name: fit_spec(s, frame, reference, rfm_only=True) for s in specs if s.name in keep}
     y = frame[OUTCOME].to_numpy(float)
     effects = {n: average_effects(m, frame) for n, m in models.items()}
     values, means = segment_value(frame, reference, models["linear"], rfm_only["linear"])
