@@ -37,7 +37,7 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
-from analysis.simulate import simulate_customers
+from analysis.data.simulate import simulate_customers
 from analysis.evidence import specs
 from analysis.evidence.folds import fold_ids, linear_cross_fit, splits
 from analysis.evidence.validation import REPEATS_FULL_MAX_N, validate

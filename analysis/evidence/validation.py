@@ -8,7 +8,7 @@ seed :data:`.folds.CV_SEED`). How each is cross-fitted:
 linear family   fold sufficient statistics, no refit (:func:`.folds.linear_cross_fit`);
                 ``loglinear`` with Duan smearing per fold.
 ``gamma_log``   Fisher scoring on the same fold statistics (:func:`.folds.gamma_log_cross_fit`).
-``median``      refitted per fold, exact L1 fit (:func:`l1_fit`; no sufficient statistics
+``median``      refitted per fold, exact L1 fit (:func:`.specs.median_fit`, the one median solver; no sufficient statistics
                 exist for an L1 fit). Above :data:`REFIT_FULL_MAX_N` customers it uses one
                 repeat and at most :data:`REFIT_TRAIN_ROWS_MAX` training rows per fold (a
                 seeded subsample); every held-out row is still scored. The contract says so.
@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from . import specs as model_specs
 from .folds import (CV_FOLDS, CV_REPEATS, CV_SEED, LinearCrossFit, RefitCrossFit, fold_ids,
@@ -138,21 +137,6 @@ def _linear_fold_predict(cross_fit: LinearCrossFit, design: Callable[[pd.DataFra
     return predict
 
 
-def l1_fit(x: np.ndarray, y: np.ndarray, tau: float) -> np.ndarray:
-    """Exact quantile-regression coefficients from the dual linear programme (HiGHS).
-
-    Why not statsmodels' ``QuantReg``: its IRLS stops near, not at, the LP vertex that
-    ``quantreg::rq`` returns, hits its 1,000-iteration limit on order-log tables, and
-    took 0.19 s per fit at 4,500 rows against 0.12 s here. The dual is
-    ``max y'a  s.t.  X'a = (1 - tau) X'1, 0 <= a <= 1``; the coefficients are the
-    multipliers of its equality constraints.
-    """
-    result = linprog(-y, A_eq=x.T, b_eq=(1 - tau) * x.sum(axis=0), bounds=(0, 1), method="highs")
-    if result.status != 0:
-        raise RuntimeError(f"median regression LP failed: {result.message}")
-    return -result.eqlin.marginals
-
-
 def _median_cross_fit(x: np.ndarray, y: np.ndarray, ids: np.ndarray, seed: int
                       ) -> tuple[RefitCrossFit, int | None]:
     """QuantReg per fold; at scale one repeat and a capped, seeded training subsample."""
@@ -163,7 +147,7 @@ def _median_cross_fit(x: np.ndarray, y: np.ndarray, ids: np.ndarray, seed: int
     def fit_predict(train: np.ndarray, test: np.ndarray):
         if cap is not None and len(train) > cap:
             train = np.sort(rng.choice(train, cap, replace=False))
-        params = l1_fit(x[train], y[train], model_specs.MEDIAN_TAU)
+        params = model_specs.median_fit(x[train], y[train])
         return params, x[test] @ params
 
     use = ids if cap is None else ids[:1]
@@ -220,7 +204,7 @@ def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FO
 
     Examples
     --------
-    >>> from analysis.simulate import simulate_customers
+    >>> from analysis.data.simulate import simulate_customers
     >>> v = validate(simulate_customers(400, seed=1), "Low Value", repeats=2)
     >>> sorted(v.to_contract()["models"])[:2], v.to_contract()["folds"]
     (['flexible', 'fxm'], 10)

@@ -48,3 +48,26 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
         with open(temporary, "wb") as handle:
             pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return results
+
+
+def load_evidence(results: ModelResults, cache_dir: Path | None = None):
+    """The evidence of issues 10 and 11 for ``results``, computed once per results and cached beside them.
+
+    Keyed exactly like the results (data hash, code version, reference), so it is as fresh
+    as they are; every chapter's process then reads the pickle.
+    """
+    from .evidence import build_model_evidence  # the evidence layer loads only when a page needs it
+    cache_dir = cache_dir or config.RESULTS_CACHE_DIR
+    key = results_cache_key(results.data.sha256, results.reference)
+    cache_file = cache_dir / f"{key}-evidence.pkl"
+    if cache_file.is_file():
+        try:
+            with open(cache_file, "rb") as handle:
+                return pickle.load(handle)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass  # recomputed below
+    evidence = build_model_evidence(results)
+    with atomic_output(cache_file) as temporary:
+        with open(temporary, "wb") as handle:
+            pickle.dump(evidence, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return evidence

@@ -22,7 +22,7 @@ from analysis.evidence.validation_notes import (circularity_sentence, coverage_s
                                                 list_total_sentence, misalignment_sentence)
 from analysis.orders.pipeline import derive_customers
 from analysis.orders.synthetic import generate_order_log
-from analysis.simulate import simulate_customers
+from analysis.data.simulate import simulate_customers
 
 COLUMNS = ["CustomerValue", "Recency", "Frequency", "MonetaryValue", "Segment"]
 

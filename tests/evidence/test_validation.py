@@ -19,8 +19,8 @@ from analysis.evidence import specs
 from analysis.evidence.folds import (CV_FOLDS, CV_REPEATS, CV_SEED, fold_ids, gamma_log_cross_fit,
                                      linear_cross_fit, splits)
 from analysis.evidence.selection import select_best
-from analysis.evidence.validation import l1_fit, validate
-from analysis.simulate import simulate_customers
+from analysis.evidence.validation import validate
+from analysis.data.simulate import simulate_customers
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +105,9 @@ def test_gamma_cross_fit_equals_statsmodels_glm(planted_fxm):
         assert np.allclose(cross_fit.oof[0, test], np.exp(x[test] @ glm.params), rtol=1e-7)
 
 
-def test_l1_fit_reaches_the_optimum_statsmodels_approaches(linear_truth):
+def test_median_fit_reaches_the_optimum_statsmodels_approaches(linear_truth):
     x, y, _ = specs.linear_design(specs.SPECS_BY_NAME["linear"], linear_truth, "Low Value")
-    mine = l1_fit(x, y, 0.5)
+    mine = specs.median_fit(x, y)
     theirs = sm.QuantReg(y, x).fit(q=0.5, max_iter=5000, p_tol=1e-10).params
     loss_mine, loss_theirs = np.abs(y - x @ mine).sum(), np.abs(y - x @ theirs).sum()
     assert loss_mine <= loss_theirs * (1 + 1e-9)
