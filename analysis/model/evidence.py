@@ -46,6 +46,11 @@ class ModelEvidence:
     def list_totals(self) -> tuple[ListTotal, ...]:
         return self.prediction.list_totals
 
+    def segment_robust(self, segment: str = "High Value") -> bool | None:
+        """Whether the segment's contrast has the same sign in every admissible model (None: no such claim)."""
+        claim = next((c for c in self.evidence.claims if c.key == f"segment:{segment}"), None)
+        return None if claim is None else bool(claim.robust)
+
     def contract(self) -> dict:
         """The model.json keys of issues 10 and 11 (strict JSON), documented in data/README.md."""
         out = evidence_contract(self.evidence)

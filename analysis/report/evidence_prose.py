@@ -25,6 +25,11 @@ def md(text: str) -> str:
     return text
 
 
+def high_value_robust(ev: ModelEvidence | None, segment: str = "High Value") -> bool | None:
+    """Whether the segment's contrast has the same sign in every admissible model (None: no claim)."""
+    return None if ev is None else ev.segment_robust(segment)
+
+
 def _labels(ev: ModelEvidence) -> dict[str, str]:
     return {name: m.spec.label for name, m in ev.evidence.models.items()}
 
@@ -144,7 +149,7 @@ def influence_sentence(ev: ModelEvidence) -> str:
 def prediction_headline(ev: ModelEvidence) -> str:
     """The best model (one-SE rule) and the gains headline."""
     p = ev.prediction
-    return md(vn.best_model_sentence(p.best) + " " + vn.gains_sentence(p.gains))
+    return best_model(ev) + " " + gains(ev)
 
 
 def gains_key_figure(ev: ModelEvidence) -> str:
@@ -196,3 +201,25 @@ def no_overlap(ev: ModelEvidence) -> str:
         return md(f"{shared:,} customers meet both the retention and the upsell recency rule.")
     return ("The retention rule (no order for more than 30 days) and the upsell rule (ordered in the last "
             "30 days) cannot both hold, so no customer is on both lists.")
+
+
+def labels_wald(ev: ModelEvidence) -> tuple[float, float] | None:
+    """The linear model's HC3 Wald test that the labels add nothing: (F, p), from the claims."""
+    claim = next((c for c in ev.evidence.claims if c.key == "labels_add_power"), None)
+    if claim is None or "linear" not in claim.models:
+        return None
+    v = claim.models["linear"]
+    return float(v.estimate), float(v.p)
+
+
+def best_model(ev: ModelEvidence) -> str:
+    """Which model drives targeting and why (one-SE rule)."""
+    return md(vn.best_model_sentence(ev.prediction.best))
+
+
+def gains(ev: ModelEvidence) -> str:
+    """The gains headline: which ranking wins at the High Value list size, by how much, and the top decile."""
+    g = ev.prediction.gains
+    top = g.top_decile_share
+    return md(vn.gains_sentence(g) + f" In the top decile ({g.top_decile_size:,} customers) the model's list captures "
+              f"{100 * top['best']:.1f}% and the label's {100 * top['labels']:.1f}%.")

@@ -34,7 +34,7 @@ def fit_note(results: ModelResults) -> str:
     """The source note every table carries: N, R², residual SE and the standard-error type."""
     fit = results.full
     return (f"N = {integer(fit.n)} customers. R² = {number(fit.r_squared, 3)}. "
-            f"Residual SE = {usd(fit.sigma)}. Standard errors: {se_label(results, 'full')}.")
+            f"Residual SE (root-mean-square error) = {usd(fit.sigma)}. Standard errors: {se_label(results, 'full')}.")
 
 
 def se_note(results: ModelResults) -> str:
@@ -91,7 +91,7 @@ def intercept_note(results: ModelResults) -> str:
 FIT_ROWS = (  # key, label, how to display the FitStatistics field
     ("r_squared", "R²", lambda v: number(v, 3)),
     ("adj_r_squared", "Adjusted R²", lambda v: number(v, 3)),
-    ("sigma", "Residual SE", usd),
+    ("sigma", "Residual SE (root-mean-square error)", usd),
     ("f", "F statistic", lambda v: number(v, 1)),
     ("f_p", "p (F)", pvalue),
     ("n", "N", integer),

@@ -110,10 +110,16 @@ def coefficients(results: ModelResults) -> GT:
     return mute_rows(table, rows.index[rows["is_reference"]].to_list())
 
 
-def model_fit(results: ModelResults) -> GT:
-    """RFM-only and full model side by side, with the nested F-test for the segment labels."""
-    f_tests = ("The F-tests are classical (they assume constant residual variance)."
-               if results.se_type == SE_HC3 else "The F-tests use classical OLS standard errors.")
+def model_fit(results: ModelResults, labels_wald: tuple[float, float] | None = None) -> GT:
+    """RFM-only and full model side by side, with the nested F-test for the segment labels.
+
+    ``labels_wald`` (robust F, p) is the HC3 Wald test of the labels, computed by the evidence
+    layer; the footer states it beside the classical F-tests, which never use HC3.
+    """
+    f_tests = "The F-tests are classical (they assume constant residual variance)."
+    if labels_wald is not None:
+        f_tests += (f" HC3 Wald test that the labels add nothing: F = {labels_wald[0]:,.2f}, "
+                    f"p {'< 0.001' if labels_wald[1] < 0.001 else f'= {labels_wald[1]:.3f}'}.")
     return _table("model_fit", model_fit_rows(results), results, numeric=["rfm_only", "full"],
                   notes=[se_note(results), f"AIC and BIC as R reports them (lower is better). {f_tests}"],
                   rowname_col="label", groupname_col="group", hidden=["statistic"], stubhead="Statistic")
