@@ -41,16 +41,15 @@ def misspecification(ev: ModelEvidence) -> str:
     alarms = [n.text for n in notes if n.alarm and not n.key.startswith("overlap:")]
     overlap = [n.text for n in notes if n.key.startswith("overlap:")]
     if alarms:
-        lead = ("**The straight-line model is misspecified on these data.** "
-                + "; ".join(a[0].upper() + a[1:] if i == 0 else a for i, a in enumerate(alarms)) + ".")
-        lead += (" Its coefficients are still reported first, as the brief asks, but each claim below is "
-                 "checked against the competing models.")
+        lead = ("**The straight-line model is misspecified on these data.** Its coefficients are still "
+                "reported first, as the brief asks, but each claim is checked against the competing models. "
+                "The checks that fire:\n\n" + "\n".join(f"- {a[0].upper() + a[1:]}." for a in alarms) + "\n")
     else:
         lead = ("None of the checks fires: RESET, the Segment x RFM and Frequency x MonetaryValue "
                 "interaction tests, the Recency spline test and the negative-fitted-value check all find no "
                 "departure from the straight-line model that matters.")
     if overlap:
-        lead += " " + " ".join(markdown_text(o[0].upper() + o[1:] + ".") for o in overlap)
+        lead += ("\n" if alarms else " ") + " ".join(markdown_text(o[0].upper() + o[1:] + ".") for o in overlap)
     return md(lead)
 
 
