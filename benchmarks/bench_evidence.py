@@ -52,11 +52,44 @@ def measure(fn):
     return seconds, peak / 2 ** 20
 
 
+def whole_build(n: int) -> None:
+    """What one site build pays: the cached fit, then issues 10 + 11 once (cold), then a page's read (warm).
+
+    Peer: ``load_results`` (the fit every build already does). The evidence is computed by the
+    first page and pickled beside the results (``analysis.model.cache.load_evidence``); every other
+    page only reads the pickle, so "warm" is the per-page cost.
+    """
+    import tempfile
+    from analysis.data.simulate import simulate_customers
+    from analysis.model.cache import load_evidence, load_results
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        simulate_customers(n, seed=1).to_csv(path, index=False)
+        cache = Path(folder) / "cache"
+        start = time.perf_counter()
+        results = load_results(path, cache_dir=cache)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        load_evidence(results, cache_dir=cache)
+        cold_s = time.perf_counter() - start
+        start = time.perf_counter()
+        load_evidence(results, cache_dir=cache)
+        warm_s = time.perf_counter() - start
+    print(f"n={n:>9,}  fit (peer) {fit_s:7.2f} s | evidence 10+11 cold {cold_s:7.2f} s ({cold_s / fit_s:5.1f}x) | "
+          f"cached read per page {warm_s:6.3f} s ({warm_s / fit_s:6.3f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 1_000_000])
+    parser.add_argument("--whole", action="store_true",
+                        help="time the whole per-build evidence (issues 10 and 11) and its cached read")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.whole:
+        for n in args.sizes:
+            whole_build(n)
+        return
     for n in args.sizes:
         frame = table(n)
         peer_s, peer_mb = measure(lambda: fit_spec(SPECS_BY_NAME["linear"], frame, "Low Value"))
