@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..data import PREDICTORS
-from ..model.derived import mean_customer_value
+from ..model.derived import mean_customer_value, median_abs_error
 from ..model.results import ModelResults, segment_term
 from ._sentences import (ASSOCIATED, COMPARATIVE, F_DECIMALS, INDISTINGUISHABLE, PREDICTOR_WORDING, QUANTITY,
                          SHARE_DECIMALS, contrast, customers_model, directional, dollars, excludes_zero,
@@ -321,7 +321,7 @@ def typical_error_usd(r: ModelResults) -> str:
     The residual SE is a root-mean-square, dominated by the largest misses (issue 10: $78 RMS
     against an $11.50 median absolute error on a derived table), so it is not "typical".
     """
-    return dollars(float(r.customers["residual"].abs().median()))
+    return dollars(median_abs_error(r))
 
 
 def rms_error_usd(r: ModelResults) -> str:

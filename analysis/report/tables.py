@@ -82,7 +82,7 @@ PROFILE_SPANNERS = (("Customers", ["customers", "share"]),
 
 def _table(name: str, rows, results: ModelResults, *, numeric: list[str], notes: list[str] = (),
            labels: dict[str, str] | None = None, subtitle: str | None = None, hidden: list[str] = (),
-           **layout) -> GT:
+           model_note: bool = True, **layout) -> GT:
     """``build_table`` with the table's fixed id, its heading, the shared column headers and the fit note first."""
     title, default_subtitle = HEADINGS[name]
     stub = {layout.get("rowname_col"), layout.get("groupname_col")}
@@ -90,7 +90,7 @@ def _table(name: str, rows, results: ModelResults, *, numeric: list[str], notes:
     visible = [column for column in rows.columns if column not in hidden and column not in stub]
     return build_table(rows, table_id=TABLE_IDS[name], title=title, subtitle=subtitle or default_subtitle,
                        labels={column: vocabulary[column] for column in visible}, numeric=numeric,
-                       notes=[fit_note(results), *notes], hidden=hidden, **layout)
+                       notes=[fit_note(results), *notes] if model_note else list(notes), hidden=hidden, **layout)
 
 
 def coefficients(results: ModelResults) -> GT:
@@ -159,6 +159,7 @@ def segment_profile(results: ModelResults) -> GT:
     rows = segment_profile_rows(results)
     table = _table("segment_profile", rows, results, numeric=[c for c in rows.columns if c != "segment"],
                    labels={"customers": "Count"}, rowname_col="segment", stubhead="CRM label",
+                   model_note=False,  # descriptive: the model's R² and SE type say nothing about it
                    notes=["Recency in days since the last order; frequency in orders over 12 months; "
                           "basket is the average order value."])
     for label, columns in PROFILE_SPANNERS:
