@@ -126,8 +126,19 @@ def average_comparisons(model: FittedModel, frame: pd.DataFrame,
             for level in model.basis.levels}
 
 
+# Above this many customers the AMEs average over a seeded sample of this size. An AME is a
+# mean over customers of a smooth function of X (coefficients fixed, as marginaleffects
+# treats X); a 100,000-row mean's sampling error is far inside the coefficient interval.
+# For the straight-line model the AME equals the coefficient whatever the rows. Measured at
+# 200k rows: 5.6 s of 19 s of build_evidence.
+AME_ROWS_MAX = 100_000
+AME_SEED = 20261010
+
+
 def average_effects(model: FittedModel, frame: pd.DataFrame) -> dict[str, Effect]:
-    """Slopes for R, F, M then comparisons for each non-reference label."""
+    """Slopes for R, F, M then comparisons for each non-reference label (sampled above AME_ROWS_MAX)."""
+    if len(frame) > AME_ROWS_MAX:
+        frame = frame.sample(AME_ROWS_MAX, random_state=AME_SEED)
     x = model.design(frame)
     return {**average_slopes(model, frame, x), **average_comparisons(model, frame, x)}
 
