@@ -171,8 +171,9 @@ def target_lists(results: ModelResults, targeting: Targeting) -> GT:
     """The campaign lists of :func:`analysis.model.targeting.build_targeting`: rule, size and modelled value."""
     return _table("target_lists", target_list_rows(results, targeting), results,
                   numeric=["customers", "share", "value_total", "value_mean"], labels={"value_mean": "Per customer"},
-                  notes=["Modelled value is the full model's fitted value. For one customer it is uncertain by "
-                         "about the residual SE; a list total is far more precise."],
+                  notes=[("Modelled value is the brief's linear model's fitted value." if targeting.model == "linear" else
+                          f"Modelled value is the prediction of the best cross-validated model ({targeting.model}).")
+                         + " Each list total's interval and its actual total are in the list-totals table."],
                   rowname_col="name", hidden=["key"], stubhead="List",
                   ).tab_spanner(label="Modelled value (USD)", columns=["value_total", "value_mean"])
 
