@@ -37,17 +37,22 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
     cache_file = cache_dir / f"{results_cache_key(file_sha256(path), reference)}.pkl"
+    return _cached(cache_file, lambda: fit_model(load_customers(path), reference=reference))
+
+
+def _cached(cache_file: Path, compute):
+    """The pickled value in ``cache_file``, else ``compute()`` written there atomically."""
     if cache_file.is_file():
         try:
             with open(cache_file, "rb") as handle:
                 return pickle.load(handle)
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a corrupt or outdated entry is simply refitted below
-    results = fit_model(load_customers(path), reference=reference)
+            pass  # a corrupt or outdated entry is simply recomputed below
+    value = compute()
     with atomic_output(cache_file) as temporary:
         with open(temporary, "wb") as handle:
-            pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return results
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return value
 
 
 def load_evidence(results: ModelResults, cache_dir: Path | None = None):
@@ -60,14 +65,4 @@ def load_evidence(results: ModelResults, cache_dir: Path | None = None):
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
     key = results_cache_key(results.data.sha256, results.reference)
     cache_file = cache_dir / f"{key}-evidence.pkl"
-    if cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as handle:
-                return pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # recomputed below
-    evidence = build_model_evidence(results)
-    with atomic_output(cache_file) as temporary:
-        with open(temporary, "wb") as handle:
-            pickle.dump(evidence, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return evidence
+    return _cached(cache_file, lambda: build_model_evidence(results))
