@@ -16,6 +16,7 @@ from ..model.evidence import ModelEvidence
 from ._table_style import build_table
 from .formatting import integer, number, percent, pvalue, usd
 
+PM = "\u00a0±\u00a0"  # non-breaking: "0.509 ± 0.001" never wraps inside a narrow column
 TERM_LABELS = {"Recency": "Recency (per day)", "Frequency": "Frequency (per order)",
                "MonetaryValue": "MonetaryValue (per $1)"}
 TEST_LABELS = {"reset": "RESET (powers 2-3)", "segment_interactions": "Segment x RFM interactions (HC3 Wald)",
@@ -144,8 +145,8 @@ def cross_validation(ev: ModelEvidence) -> GT:
     t = v.table()
     best = ev.best_name
     rows = [{"model": r.label + (" (best)" if r.model == best else ""),
-             "r2": f"{number(r.cv_r_squared, 3)} ± {number(r.cv_r_squared_sd, 3)}",
-             "rmse": f"{usd(r.cv_rmse)} ± {usd(r.cv_rmse_sd)}", "mae": f"{usd(r.cv_mae)} ± {usd(r.cv_mae_sd)}",
+             "r2": f"{number(r.cv_r_squared, 3)}{PM}{number(r.cv_r_squared_sd, 3)}",
+             "rmse": f"{usd(r.cv_rmse)}{PM}{usd(r.cv_rmse_sd)}", "mae": f"{usd(r.cv_mae)}{PM}{usd(r.cv_mae_sd)}",
              "k": integer(r.n_parameters)} for r in t.itertuples()]
     return build_table(pd.DataFrame(rows), table_id="tbl-cross-validation", title="Out-of-sample fit",
                        subtitle=f"{v.folds}-fold cross-validation x {v.repeats} repeats, seed {v.seed}",
