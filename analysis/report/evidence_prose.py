@@ -213,12 +213,16 @@ def labels_wald(ev: ModelEvidence) -> tuple[float, float] | None:
 
 def best_model(ev: ModelEvidence) -> str:
     """Which model drives targeting and why (one-SE rule)."""
-    return md(vn.best_model_sentence(ev.prediction.best))
+    best = ev.prediction.best
+    text = vn.best_model_sentence(best)
+    # The rule's sentence names the lowest-RMSE model by its key; readers see its label.
+    return md(text.replace(f", {best.lowest})", f", {_labels(ev).get(best.lowest, best.lowest).lower()})"))
 
 
 def gains(ev: ModelEvidence) -> str:
     """The gains headline: which ranking wins at the High Value list size, by how much, and the top decile."""
     g = ev.prediction.gains
     top = g.top_decile_share
-    return md(vn.gains_sentence(g) + f" In the top decile ({g.top_decile_size:,} customers) the model's list captures "
+    label = _labels(ev).get(g.best_model, g.best_model).lower()
+    return md(vn.gains_sentence(g).replace(f"({g.best_model})", f"({label})") + f" In the top decile ({g.top_decile_size:,} customers) the model's list captures "
               f"{100 * top['best']:.1f}% and the label's {100 * top['labels']:.1f}%.")
