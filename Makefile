@@ -34,7 +34,7 @@ report: $(STAMP) $(JS_STAMP)
 system-deps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  missing=""; \
-	  for p in r-base-core r-cran-sandwich r-cran-car r-cran-lmtest r-cran-jsonlite chromium poppler-utils openjdk-17-jre-headless; do \
+	  for p in r-base-core r-cran-sandwich r-cran-car r-cran-lmtest r-cran-jsonlite r-cran-quantreg r-cran-emmeans chromium poppler-utils openjdk-17-jre-headless; do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	  done; \
 	  if [ -n "$$missing" ]; then \

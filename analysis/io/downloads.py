@@ -85,7 +85,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise_text_columns(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path]:
+def write_downloads(results: ModelResults, folder: str | Path, evidence: dict | None = None) -> dict[str, Path]:
     """Write all three downloads into ``folder``; on any failure no existing file changes.
 
     Each file is first written to a temporary name beside its target; only when all
@@ -104,7 +104,7 @@ def write_downloads(results: ModelResults, folder: str | Path) -> dict[str, Path
     with contextlib.ExitStack() as stack:
         temporary = {name: stack.enter_context(atomic_output(path)) for name, path in targets.items()}
         _write_csv(coefficients_frame(results), temporary[COEFFICIENTS_FILE])
-        write_model_json(results, temporary[MODEL_FILE])
+        write_model_json(results, temporary[MODEL_FILE], evidence)
         _write_csv(customer_scores_frame(results), temporary[CUSTOMER_SCORES_FILE])
     return targets
 

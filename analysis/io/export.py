@@ -68,8 +68,14 @@ def strict_json(value, **options) -> str:
                             "a statistic is NaN or infinite") from None
 
 
-def write_model_json(results: ModelResults, out: str | Path) -> Path:
+def write_model_json(results: ModelResults, out: str | Path, evidence: dict | None = None) -> Path:
+    """Write the contract; ``evidence`` (issues 10 and 11: ``specification``, ``models``,
+    ``claims``, ``validation``, ``gains``, ``best_model``, ``prediction_intervals``, ...; see
+    data/README.md) is merged in. Strict JSON: a NaN anywhere is an error, not ``NaN``."""
     out = Path(out)
+    payload = model_contract(results)
+    if evidence:
+        payload.update(evidence)
     with atomic_output(out) as temporary:
-        temporary.write_text(strict_json(model_contract(results), indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(strict_json(payload, indent=2) + "\n", encoding="utf-8")
     return out

@@ -41,20 +41,39 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
     cache_file = cache_dir / f"{results_cache_key(file_sha256(path), reference)}.pkl"
-    if cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as handle:
-                return with_provenance_of(pickle.load(handle), path)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a corrupt or outdated entry is simply refitted below
-    results = fit_model(load_customers(path), reference=reference)
-    with atomic_output(cache_file) as temporary:
-        with open(temporary, "wb") as handle:
-            pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return results
+    results = _cached(cache_file, lambda: fit_model(load_customers(path), reference=reference))
+    return with_provenance_of(results, path)
 
 
 def with_provenance_of(results: ModelResults, path: Path) -> ModelResults:
     """``results`` naming ``path`` (its location and date), whichever same-content file was fitted."""
     snapshot = replace(results.data, path=Path(path).resolve(), modified_utc=data_date(Path(path)))
     return results if snapshot == results.data else replace(results, data=snapshot)
+
+
+def _cached(cache_file: Path, compute):
+    """The pickled value in ``cache_file``, else ``compute()`` written there atomically."""
+    if cache_file.is_file():
+        try:
+            with open(cache_file, "rb") as handle:
+                return pickle.load(handle)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass  # a corrupt or outdated entry is simply recomputed below
+    value = compute()
+    with atomic_output(cache_file) as temporary:
+        with open(temporary, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return value
+
+
+def load_evidence(results: ModelResults, cache_dir: Path | None = None):
+    """The evidence of issues 10 and 11 for ``results``, computed once per results and cached beside them.
+
+    Keyed exactly like the results (data hash, code version, reference), so it is as fresh
+    as they are; every chapter's process then reads the pickle.
+    """
+    from .evidence import build_model_evidence  # the evidence layer loads only when a page needs it
+    cache_dir = cache_dir or config.RESULTS_CACHE_DIR
+    key = results_cache_key(results.data.sha256, results.reference)
+    cache_file = cache_dir / f"{key}-evidence.pkl"
+    return _cached(cache_file, lambda: build_model_evidence(results))

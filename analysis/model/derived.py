@@ -199,3 +199,14 @@ def misaligned_by_extremity(r: ModelResults) -> pd.DataFrame:
     flagged = customers[customers["misaligned"]].copy()
     flagged["distance"] = (flagged["rfm_prediction"] - median).abs()
     return flagged.sort_values(["distance", "CustomerID"], ascending=[False, True], kind="stable")
+
+
+def median_abs_error(r: ModelResults, model: str = "full") -> float:
+    """The typical error: median |actual - fitted| of the full (or ``"rfm_only"``) model.
+
+    The residual SE is a root-mean-square, dominated by the largest misses; the median
+    absolute error is what a typical customer's prediction misses by (issue 10).
+    """
+    c = r.customers
+    predicted = c["fitted"] if model == "full" else c["rfm_prediction"]
+    return float((c["CustomerValue"] - predicted).abs().median())

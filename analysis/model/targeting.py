@@ -9,7 +9,7 @@ totals are far more precise than any single customer's number.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,10 @@ from .results import ModelResults
 
 # A customer who has not ordered for a month is cooling off; a subscription brand's
 # regular cycle is monthly, so 30 days is the first sign of drift.
-COOLING_DAYS = 30
 RECENT_DAYS = 30
+# Retention starts the day after upsell's window ends, so no customer meets both recency
+# conditions (at exactly 30 days the old ">= 30" and "<= 30" rules overlapped, issue 10 section 6).
+COOLING_DAYS = RECENT_DAYS + 1
 # A list total is uncertain by about this many standard errors of the summed noise.
 UNCERTAINTY_SES = 2
 MEMBER_COLUMNS = ["CustomerID", "Segment", "Recency", "Frequency", "MonetaryValue", "CustomerValue",
@@ -80,7 +82,7 @@ TARGET_RULES = (
     TargetRule("retention", "Retention", tuple(level for level in CANONICAL_SEGMENTS if level != "At Risk"),
                min_rfm_quartile=None, top_modelled_quartile=True, min_recency=COOLING_DAYS, max_recency=None,
                rule=f"Top-quartile modelled value (above {{threshold}} USD), not At Risk, "
-                    f"no order for {COOLING_DAYS}+ days",
+                    f"no order for more than {RECENT_DAYS} days",
                action="Loyalty perks and a replenishment reminder before they lapse"),
     TargetRule("upsell", "Premium upsell", ("Medium Value", "Low Value"), min_rfm_quartile=4,
                top_modelled_quartile=False, min_recency=None, max_recency=RECENT_DAYS,
@@ -128,12 +130,20 @@ class TargetList:
 class Targeting:
     lists: tuple[TargetList, ...]
     top_quartile_threshold: float  # fitted value above which a customer is top-quartile
+    # Row positions (in the results' customer table) of each list's members, by key.
+    positions: dict = field(default_factory=dict, repr=False)
+    # Which model's predictions "modelled value" means: "linear" (the brief's) or the best CV model.
+    model: str = "linear"
+
+    def member_positions(self, key: str) -> np.ndarray:
+        return self.positions.get(key, np.zeros(0, dtype=int))
 
     def by_key(self, key: str) -> TargetList:
         return next(item for item in self.lists if item.key == key)
 
 
-def build_targeting(r: ModelResults, rules: tuple[TargetRule, ...] = TARGET_RULES) -> Targeting:
+def build_targeting(r: ModelResults, rules: tuple[TargetRule, ...] = TARGET_RULES,
+                    predicted: np.ndarray | None = None, model: str = "linear") -> Targeting:
     """Assign customers to lists in the order of ``rules``: win-back, then retention, then upsell.
 
     Rules
@@ -141,20 +151,26 @@ def build_targeting(r: ModelResults, rules: tuple[TargetRule, ...] = TARGET_RULE
     - **Win-back**: labelled "At Risk" but with RFM-predicted value in the top half of
       all customers: their history says they are worth saving.
     - **Retention**: top-quartile modelled value (full model), not labelled "At Risk",
-      and no order for at least 30 days: valuable customers who are cooling off.
+      and no order for more than 30 days: valuable customers who are cooling off.
     - **Premium upsell**: labelled "Medium Value" or "Low Value", RFM-predicted value in
       the top quartile, and ordered within the last 30 days: they already behave like
       High Value customers.
+
+    ``predicted`` (optional) replaces the brief's fitted values as "modelled value": the
+    report passes the best cross-validated model's predictions (issue 11 section 4).
     """
-    customers = r.customers
+    customers = r.customers if predicted is None else r.customers.assign(fitted=np.asarray(predicted, float))
     threshold = float(np.quantile(customers["fitted"], 0.75))
+    positions = {}
     taken = np.zeros(len(customers), dtype=bool)
     lists = []
     for rule in rules:
         chosen = rule.selects(customers, threshold) & ~taken
         taken |= chosen
+        order = np.argsort(-customers["rfm_prediction"].to_numpy()[chosen], kind="stable")
+        positions[rule.key] = np.flatnonzero(chosen)[order]
         members = customers.loc[chosen, MEMBER_COLUMNS].sort_values("rfm_prediction", ascending=False)
         lists.append(TargetList(key=rule.key, name=rule.name, rule=rule.rule.format(threshold=f"{threshold:,.0f}"),
                                 action=rule.action, members=members.reset_index(drop=True),
                                 total_uncertainty=list_total_uncertainty(r.full.sigma, len(members))))
-    return Targeting(lists=tuple(lists), top_quartile_threshold=threshold)
+    return Targeting(lists=tuple(lists), top_quartile_threshold=threshold, positions=positions, model=model)

@@ -9,25 +9,27 @@ from __future__ import annotations
 from ..model.results import ModelResults
 from ..model.targeting import Targeting
 from .formatting import integer, percent, usd
-from .prose import high_value_premium, labels_add_power, misalignment_sentences, rfm_effect
+from .prose import typical_error_usd, high_value_premium, labels_add_power, misalignment_sentences, rfm_effect
 
 FINDING_TITLES = ("Recency, frequency and basket size", "What the CRM labels add",
                   "Labels that disagree with behaviour")
 
 
-def findings(r: ModelResults) -> tuple[str, str, str]:
+def findings(r: ModelResults, robust: bool | None = None) -> tuple[str, str, str]:
     """Three findings, each with its dollar figures, in the order leadership asked the questions.
 
     The third is the misalignment finding alone (its first sentence), without what
     it means for win-back: the actions below say that.
     """
     rfm = " ".join(rfm_effect(r, predictor) for predictor in ("Frequency", "MonetaryValue", "Recency"))
-    labels = f"{high_value_premium(r)} {labels_add_power(r)}"
+    labels = f"{high_value_premium(r, robust)} {labels_add_power(r)}"
     return rfm, labels, misalignment_sentences(r)[0]
 
 
-def findings_markdown(r: ModelResults) -> str:
-    items = [f"{i}. **{title}.** {text}" for i, (title, text) in enumerate(zip(FINDING_TITLES, findings(r)), 1)]
+def findings_markdown(r: ModelResults, robust: bool | None = None) -> str:
+    """``robust``: whether the High Value contrast's sign holds in every admissible model (issue 10)."""
+    items = [f"{i}. **{title}.** {text}"
+             for i, (title, text) in enumerate(zip(FINDING_TITLES, findings(r, robust)), 1)]
     return "\n".join(items) + "\n"
 
 
@@ -47,19 +49,15 @@ def actions_markdown(targeting: Targeting) -> str:
 
 
 def budget_implications(r: ModelResults, targeting: Targeting) -> str:
-    """What the unexplained variance means for budgets, in the lists' own numbers."""
-    sigma = usd(r.full.sigma)
-    sentences = [f"A single customer's modelled value is typically off by about {sigma}, so "
-                 "individual predictions should sort customers into tiers rather than rank them one by one."]
-    for target in targeting.lists:
-        if target.size == 0:
-            continue
-        band = target.total_uncertainty
-        share = band / abs(target.expected_value_total) if target.expected_value_total else float("nan")
-        sentences.append(
-            f"For the {integer(target.size)}-customer {target.name.lower()} list, individual errors largely "
-            f"cancel: its modelled total of {usd(target.expected_value_total, 0)} is uncertain by roughly "
-            f"±{usd(band, 0)} ({percent(share)}) from customer-level noise alone.")
-    sentences.append("Budgets set for whole lists can therefore lean on the model; decisions about single "
-                     "customers should use it as one input among others.")
+    """What the unexplained variance means for budgets; the lists' own bands are the evidence layer's.
+
+    No pooled-sigma "±" band (it ignored unequal variance and parameter uncertainty, issue 11)
+    and no advice to "lean on" a model of value: it predicts value, not a campaign's effect.
+    """
+    sentences = [f"A single customer's modelled value is typically off by about {typical_error_usd(r)} "
+                 f"(median absolute error; the root-mean-square error is {usd(r.full.sigma)}), so individual "
+                 "predictions should sort customers into tiers rather than rank them one by one.",
+                 "Each list's total, with an interval that includes parameter uncertainty and the list's own "
+                 "residual spread, is set against its actual total in the Targeting chapter. The model predicts "
+                 "value, not what a campaign would change; only a randomised holdout measures that."]
     return " ".join(sentences)

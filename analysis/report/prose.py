@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..data import PREDICTORS
-from ..model.derived import mean_customer_value
+from ..model.derived import mean_customer_value, median_abs_error
 from ..model.results import ModelResults, segment_term
 from ._sentences import (ASSOCIATED, COMPARATIVE, F_DECIMALS, INDISTINGUISHABLE, PREDICTOR_WORDING, QUANTITY,
                          SHARE_DECIMALS, contrast, customers_model, directional, dollars, excludes_zero,
@@ -150,7 +150,7 @@ def premium_baseline(r: ModelResults) -> str | None:
     return others[0] if others else None
 
 
-def high_value_premium(r: ModelResults) -> str:
+def high_value_premium(r: ModelResults, robust: bool | None = None) -> str:
     """How much extra value the "High Value" label carries beyond what RFM predicts.
 
     Rules: the comparison is with Low Value customers with the same recency,
@@ -164,7 +164,11 @@ def high_value_premium(r: ModelResults) -> str:
     difference, low, high = contrast(r, PREMIUM_LEVEL, baseline)
     subject = f"Beyond what {rfm_nouns()} predict"
     sentence = _difference_sentence(r, PREMIUM_LEVEL, baseline, difference, low, high, subject)
-    if not excludes_zero(low, high):
+    if robust is False and excludes_zero(low, high):
+        # Issue 10: "premium" / "overstates" follow the sign AND the robustness check.
+        meaning = ("Whether the label adds or subtracts value beyond RFM depends on the model: its sign is "
+                   "not the same in every competing model (see the claims table in the Model chapter).")
+    elif not excludes_zero(low, high):
         meaning = ("The High Value label carries no extra value that can be told apart from "
                    "what RFM already predicts.")
     elif difference > 0:
@@ -199,7 +203,8 @@ def labels_add_power(r: ModelResults) -> str:
             f"{p_phrase(nested.p)}")
     shares = (f"R² is {percent(r.full.r_squared, SHARE_DECIMALS)} with the labels and "
               f"{percent(r.rfm_only.r_squared, SHARE_DECIMALS)} with {rfm_nouns()} alone "
-              f"(ΔR² = {number(100 * nested.delta_r_squared, SHARE_DECIMALS)} percentage points; {test})")
+              f"(ΔR² = {number(100 * nested.delta_r_squared, SHARE_DECIMALS)} percentage points, computed from the "
+              f"unrounded values; {test})")
     if nested.p < r.alpha:
         sentence = f"The CRM segment labels add explanatory power beyond RFM: {shares}."
         if nested.delta_r_squared < PRACTICAL_DELTA_R2:
@@ -251,7 +256,7 @@ def misalignment_sentences(r: ModelResults) -> list[str]:
     if "High Value" in counts and r.misaligned_count("High Value"):
         count = r.misaligned_count("High Value")
         others.append(f"{integer(count)} High Value {customers_model(count)} in the bottom quartile "
-                      f"(the label overstates their value)")
+                      f"(their label is higher than their RFM profile suggests)")
     if others:
         sentences.append(f"Beyond win-back, {join(others)}.")
     return sentences
@@ -290,8 +295,9 @@ def fit_summary(r: ModelResults) -> str:
                  f"{percent(fit.r_squared, SHARE_DECIMALS)} (adjusted {percent(fit.adj_r_squared, SHARE_DECIMALS)}) "
                  f"across {integer(fit.n)} customers, leaving {percent(1 - fit.r_squared, SHARE_DECIMALS)} "
                  f"unexplained.")
-    error = (f"The typical error for a single customer (the residual standard error) is "
-             f"{dollars(fit.sigma)}, against an average customer value of {dollars(mean_value)}.")
+    error = (f"The typical (median absolute) error for a single customer is {typical_error_usd(r)}; the "
+             f"root-mean-square error (the residual standard error) is {dollars(fit.sigma)}, pulled up by a few "
+             f"large misses; the average customer value is {dollars(mean_value)}.")
     ratio = fit.sigma / abs(mean_value) if mean_value else math.inf
     if ratio <= INDIVIDUAL_PRECISION_RATIO:
         use = ("That is precise enough to rank individual customers for targeting as well as to size "
@@ -310,7 +316,16 @@ def r_squared_display(r: ModelResults) -> str:
 
 
 def typical_error_usd(r: ModelResults) -> str:
-    """The residual standard error in dollars as displayed."""
+    """The typical error: the median absolute residual in dollars, as displayed.
+
+    The residual SE is a root-mean-square, dominated by the largest misses (issue 10: $78 RMS
+    against an $11.50 median absolute error on a derived table), so it is not "typical".
+    """
+    return dollars(median_abs_error(r))
+
+
+def rms_error_usd(r: ModelResults) -> str:
+    """The residual standard error (a root-mean-square error) in dollars, as displayed."""
     return dollars(r.full.sigma)
 
 
@@ -347,7 +362,8 @@ def headline(r: ModelResults) -> str:
     parts = [
         (f"Across {integer(r.n)} customers, recency, order frequency, basket size and the CRM "
          f"segment together explain {percent(r.full.r_squared, SHARE_DECIMALS)} of the variance in "
-         f"customer value, with a typical error of {dollars(r.full.sigma)} per customer."),
+         f"customer value, with a typical (median absolute) error of {typical_error_usd(r)} per customer "
+         f"(root-mean-square error {dollars(r.full.sigma)})."),
         _frequency_headline(r),
         _premium_headline(r),
     ]

@@ -19,10 +19,11 @@ import pandas as pd
 from .. import config
 from ..io.downloads import downloads_current, write_downloads, write_target_lists
 from ..io.previous_model import read_previous_model
-from ..model.cache import load_results
+from ..model.cache import load_evidence, load_results
+from ..model.evidence import ModelEvidence
 from ..model.changes import Comparison, compare_with_previous
 from ..model.results import ModelResults
-from ..model.targeting import Targeting, build_targeting
+from ..model.targeting import Targeting
 
 DOWNLOADS_DIR = config.DOWNLOADS_DIR
 
@@ -32,7 +33,8 @@ class ReportBundle:
     """Everything a chapter renders: the fitted model, the campaign lists, what changed."""
 
     results: ModelResults
-    targeting: Targeting
+    targeting: Targeting              # built from the best cross-validated model's predictions
+    evidence: ModelEvidence | None = None   # issues 10 and 11, computed once, cached with the results
     previous: str | os.PathLike | None = None
 
     @cached_property
@@ -62,8 +64,10 @@ def setup(data: str | Path | None = None, downloads: Path | None = None,
     pd.set_option("display.width", 120)
     downloads = Path(downloads) if downloads is not None else config.downloads_dir()
     results = load_results(data)
-    targeting = build_targeting(results)
+    evidence = load_evidence(results)
+    targeting = evidence.targeting
     if not downloads_current(results, downloads):
         write_target_lists(targeting, downloads)
-        write_downloads(results, downloads)  # model.json last: it marks the set as complete
-    return ReportBundle(results=results, targeting=targeting, previous=previous)
+        # model.json last: it marks the set as complete
+        write_downloads(results, downloads, evidence.contract())
+    return ReportBundle(results=results, targeting=targeting, evidence=evidence, previous=previous)

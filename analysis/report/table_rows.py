@@ -16,6 +16,8 @@ from ..model.derived import misaligned_by_extremity, segment_profile
 from ..model.misalignment import rule_for
 from ..model.results import PREDICTOR_UNITS, SE_HC3, ModelResults, segment_term
 from ..model.targeting import Targeting
+from ..evidence.notes import ci_decimals
+from ..model.derived import median_abs_error
 from .formatting import integer, number, percent, pvalue, usd, usd_interval
 from .wording import CONDITION_NUMBER_LIMIT, ci_label, p_phrase, se_label
 
@@ -34,7 +36,7 @@ def fit_note(results: ModelResults) -> str:
     """The source note every table carries: N, R², residual SE and the standard-error type."""
     fit = results.full
     return (f"N = {integer(fit.n)} customers. R² = {number(fit.r_squared, 3)}. "
-            f"Residual SE = {usd(fit.sigma)}. Standard errors: {se_label(results, 'full')}.")
+            f"Residual SE = {usd(fit.sigma)} (a root-mean-square error). Standard errors: {se_label(results, 'full')}.")
 
 
 def se_note(results: ModelResults) -> str:
@@ -50,7 +52,8 @@ def se_note(results: ModelResults) -> str:
 def _coefficient_row(results: ModelResults, term: str, group: str, label: str, unit: str) -> dict:
     row = results.coefficient(term)
     return {"term": term, "group": group, "label": label, "unit": unit,
-            "estimate": usd(row.estimate), "ci": usd_interval(row.ci_low, row.ci_high),
+            "estimate": usd(row.estimate, ci_decimals(row.ci_low, row.ci_high)),
+            "ci": usd_interval(row.ci_low, row.ci_high, ci_decimals(row.ci_low, row.ci_high)),
             "std_error": usd(row.std_error), "t": number(row.t, 2), "p": pvalue(row.p),
             "is_reference": False}
 
@@ -91,7 +94,7 @@ def intercept_note(results: ModelResults) -> str:
 FIT_ROWS = (  # key, label, how to display the FitStatistics field
     ("r_squared", "R²", lambda v: number(v, 3)),
     ("adj_r_squared", "Adjusted R²", lambda v: number(v, 3)),
-    ("sigma", "Residual SE", usd),
+    ("sigma", "Residual SE (root-mean-square error)", usd),
     ("f", "F statistic", lambda v: number(v, 1)),
     ("f_p", "p (F)", pvalue),
     ("n", "N", integer),
@@ -107,7 +110,9 @@ def model_fit_rows(results: ModelResults) -> pd.DataFrame:
     rows = [{"statistic": key, "group": FIT_GROUP, "label": label,
              "rfm_only": show(getattr(results.rfm_only, key)), "full": show(getattr(results.full, key))}
             for key, label, show in FIT_ROWS]
-    rows.insert(4, {"statistic": "df", "group": FIT_GROUP, "label": "F degrees of freedom",
+    rows.insert(3, {"statistic": "median_abs_error", "group": FIT_GROUP, "label": "Median absolute error (typical error)",
+                    "rfm_only": usd(median_abs_error(results, "rfm_only")), "full": usd(median_abs_error(results))})
+    rows.insert(5, {"statistic": "df", "group": FIT_GROUP, "label": "F degrees of freedom",
                     "rfm_only": f"{results.rfm_only.df_model}, {integer(results.rfm_only.df_resid)}",
                     "full": f"{results.full.df_model}, {integer(results.full.df_resid)}"})
     nested = results.nested
@@ -133,7 +138,7 @@ def segment_effect_rows(results: ModelResults) -> pd.DataFrame:
         first, second = (pair["versus"], pair["segment"]) if flip else (pair["segment"], pair["versus"])
         low, high = sorted((sign * pair["ci_low"], sign * pair["ci_high"]))
         row = {"segment": first, "versus": second, "label": f"{first} vs {second}",
-               "difference": usd(sign * pair["difference"]), "ci": usd_interval(low, high),
+               "difference": usd(sign * pair["difference"]), "ci": usd_interval(low, high, ci_decimals(low, high)),
                "std_error": usd(pair["std_error"]), "p": pvalue(pair["p"]), "p_holm": pvalue(pair["p_holm"])}
         (against if results.reference in (first, second) else others).append(row)
     for row in against:

@@ -82,7 +82,7 @@ PROFILE_SPANNERS = (("Customers", ["customers", "share"]),
 
 def _table(name: str, rows, results: ModelResults, *, numeric: list[str], notes: list[str] = (),
            labels: dict[str, str] | None = None, subtitle: str | None = None, hidden: list[str] = (),
-           **layout) -> GT:
+           model_note: bool = True, **layout) -> GT:
     """``build_table`` with the table's fixed id, its heading, the shared column headers and the fit note first."""
     title, default_subtitle = HEADINGS[name]
     stub = {layout.get("rowname_col"), layout.get("groupname_col")}
@@ -90,7 +90,7 @@ def _table(name: str, rows, results: ModelResults, *, numeric: list[str], notes:
     visible = [column for column in rows.columns if column not in hidden and column not in stub]
     return build_table(rows, table_id=TABLE_IDS[name], title=title, subtitle=subtitle or default_subtitle,
                        labels={column: vocabulary[column] for column in visible}, numeric=numeric,
-                       notes=[fit_note(results), *notes], hidden=hidden, **layout)
+                       notes=[fit_note(results), *notes] if model_note else list(notes), hidden=hidden, **layout)
 
 
 def coefficients(results: ModelResults) -> GT:
@@ -110,10 +110,16 @@ def coefficients(results: ModelResults) -> GT:
     return mute_rows(table, rows.index[rows["is_reference"]].to_list())
 
 
-def model_fit(results: ModelResults) -> GT:
-    """RFM-only and full model side by side, with the nested F-test for the segment labels."""
-    f_tests = ("The F-tests are classical (they assume constant residual variance)."
-               if results.se_type == SE_HC3 else "The F-tests use classical OLS standard errors.")
+def model_fit(results: ModelResults, labels_wald: tuple[float, float] | None = None) -> GT:
+    """RFM-only and full model side by side, with the nested F-test for the segment labels.
+
+    ``labels_wald`` (robust F, p) is the HC3 Wald test of the labels, computed by the evidence
+    layer; the footer states it beside the classical F-tests, which never use HC3.
+    """
+    f_tests = "The F-tests are classical (they assume constant residual variance)."
+    if labels_wald is not None:
+        f_tests += (f" HC3 Wald test that the labels add nothing: F = {labels_wald[0]:,.2f}, "
+                    f"p {'< 0.001' if labels_wald[1] < 0.001 else f'= {labels_wald[1]:.3f}'}.")
     return _table("model_fit", model_fit_rows(results), results, numeric=["rfm_only", "full"],
                   notes=[se_note(results), f"AIC and BIC as R reports them (lower is better). {f_tests}"],
                   rowname_col="label", groupname_col="group", hidden=["statistic"], stubhead="Statistic")
@@ -153,6 +159,7 @@ def segment_profile(results: ModelResults) -> GT:
     rows = segment_profile_rows(results)
     table = _table("segment_profile", rows, results, numeric=[c for c in rows.columns if c != "segment"],
                    labels={"customers": "Count"}, rowname_col="segment", stubhead="CRM label",
+                   model_note=False,  # descriptive: the model's R² and SE type say nothing about it
                    notes=["Recency in days since the last order; frequency in orders over 12 months; "
                           "basket is the average order value."])
     for label, columns in PROFILE_SPANNERS:
@@ -164,8 +171,9 @@ def target_lists(results: ModelResults, targeting: Targeting) -> GT:
     """The campaign lists of :func:`analysis.model.targeting.build_targeting`: rule, size and modelled value."""
     return _table("target_lists", target_list_rows(results, targeting), results,
                   numeric=["customers", "share", "value_total", "value_mean"], labels={"value_mean": "Per customer"},
-                  notes=["Modelled value is the full model's fitted value. For one customer it is uncertain by "
-                         "about the residual SE; a list total is far more precise."],
+                  notes=[("Modelled value is the brief's linear model's fitted value." if targeting.model == "linear" else
+                          f"Modelled value is the prediction of the best cross-validated model ({targeting.model}).")
+                         + " Each list total's interval and its actual total are in the list-totals table."],
                   rowname_col="name", hidden=["key"], stubhead="List",
                   ).tab_spanner(label="Modelled value (USD)", columns=["value_total", "value_mean"])
 

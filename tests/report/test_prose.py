@@ -273,8 +273,11 @@ def test_fit_numbers_equal_the_fit_and_profile_tables(request, case):
     assert value(adjusted) / 100 == pytest.approx(value(fit_cell(r, "adj_r_squared")), abs=1e-9)
     assert value(unexplained) == pytest.approx(100 - value(r2), abs=0.1 + 1e-9)
     assert f"across {fit_cell(r, 'n')} customers" in sentence
-    sigma, mean = dollars_in(sentence)
-    assert sigma == fit_cell(r, "sigma") == prose.typical_error_usd(r)
+    typical, sigma, mean = dollars_in(sentence)
+    # Issue 10: "typical error" is the median absolute error; the residual SE is named as the RMS it is.
+    assert typical == fit_cell(r, "median_abs_error") == prose.typical_error_usd(r)
+    assert sigma == fit_cell(r, "sigma") == prose.rms_error_usd(r)
+    assert "root-mean-square error (the residual standard error)" in sentence
     profile = table_rows.segment_profile_rows(r).set_index("segment")
     assert mean == profile.loc["All customers", "value_mean"]
     assert value(prose.r_squared_display(r)) / 100 == pytest.approx(value(fit_cell(r, "r_squared")), abs=1e-9)

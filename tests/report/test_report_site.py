@@ -90,10 +90,14 @@ def test_every_figure_and_table_is_captioned_and_referred_to(report_site):
 def test_summary_states_the_models_own_numbers(report_site, model):
     text = page_text(report_site / "index.html")
     assert f"explained (R²): {100 * model['r_squared']:.1f}%" in text
-    assert f"(residual SE): {usd(model['sigma'])}" in text
+    # Issue 10: the typical error is the median absolute error (the residual SE is an RMS).
+    assert f"(median absolute error): {usd(model['models']['linear']['median_abs_error'])}" in text
+    assert "premium" not in text.split("Key figures")[1].split("Three findings")[0] or \
+        next(c for c in model["claims"] if c["key"] == "segment:High Value")["robust"]
     assert f"other signals held constant: {usd(coefficient(model, 'Frequency')['estimate'])}" in text
     assert model["reference"] == "Low Value"
-    assert f"premium beyond RFM: {usd(coefficient(model, 'Segment[High Value]')['estimate'])}" in text
+    # Issue 10: the key figure is the contrast, named, never "premium" by sign alone.
+    assert f"High Value contrast beyond RFM (linear model): {usd(coefficient(model, 'Segment[High Value]')['estimate'])}" in text
     assert f"model as high value: {model['misaligned_by_segment']['At Risk']}" in text
     assert "This is the first build: there is no previous model to compare." in text
 

@@ -54,10 +54,23 @@ def test_every_table_has_its_fixed_id_and_a_title(results, name):
     assert first == second, "the same results must render byte-identical HTML"
 
 
-@pytest.mark.parametrize("name", list(BUILDERS))
-def test_every_source_note_names_n_r_squared_residual_se_and_se_type(results, name):
+DESCRIPTIVE = ("segment_profile",)  # describe the data, not the model: no R²/SE footnote (issue 10 section 6)
+
+
+def _notes(results, name) -> str:
     notes = " ".join(re.findall(r'class="gt_sourcenote"[^>]*>(.*?)</td>', rendered(results, name), re.S))
-    text = html.unescape(re.sub(r"<[^>]+>", "", notes))
+    return html.unescape(re.sub(r"<[^>]+>", "", notes))
+
+
+@pytest.mark.parametrize("name", DESCRIPTIVE)
+def test_descriptive_tables_carry_no_model_footnote(results, name):
+    text = _notes(results, name)
+    assert "R² =" not in text and "Residual SE" not in text and "Standard errors:" not in text
+
+
+@pytest.mark.parametrize("name", [name for name in BUILDERS if name not in DESCRIPTIVE])
+def test_every_source_note_names_n_r_squared_residual_se_and_se_type(results, name):
+    text = _notes(results, name)
     n = re.search(r"N = ([\d,]+) customers", text)
     r_squared = re.search(r"R² = (\d+\.\d+)", text)
     sigma = re.search(r"Residual SE = (\$[\d,]+\.\d+)", text)
@@ -248,7 +261,10 @@ def test_each_table_survives_pandoc_as_a_real_typst_table(results, name):
     assert "#table(" in typst_source and "kind: table" in typst_source
     text = flat(typst_source)
     assert flat(title_of(table.as_raw_html())) in text, "title lost"
-    assert f"N = {results.n:,} customers" in text, "source note lost"
+    if name not in DESCRIPTIVE:
+        assert f"N = {results.n:,} customers" in text, "source note lost"
+    else:
+        assert "basket is the average order value" in text, "source note lost"
     assert not re.search(r"<(table|tr|td|th|style)[\s>]", typst_source), "raw HTML leaked"
     assert f"columns: {body_columns(table.as_raw_html())}," in typst_source
 

@@ -1,0 +1,153 @@
+"""Cumulative gains: does ranking by the model beat ranking by the CRM label? (issue 11, section 2)
+
+Each ranking orders customers from most to least promising; the gains curve is the share of
+all CustomerValue held by the first x% of that order. The model rankings use *cross-fitted*
+(out-of-fold, first repeat) predictions, so no customer is ranked by a fit that saw their
+own value. Rankings:
+
+=============  ============================================================================
+``linear``     the brief's model, out of fold
+``best``       the one-SE choice of :mod:`.selection`, out of fold
+``rfm_only``   least squares on R + F + M without Segment, out of fold
+``rfm_score``  the classic R + F + M quintile score (each 1-5, recency reversed, summed)
+``labels``     High Value > Medium Value > Low Value = At Risk
+``random``     the expectation of a random list: it captures its own share of customers
+``oracle``     customers ordered by their actual value: the most any list of that size holds
+=============  ============================================================================
+
+Ties (the score and the label have many) are broken at random with :data:`TIE_SEED`, so the
+label ranking is not flattered or penalised by the file's row order. The quintile scores and
+the labels use no outcome, so they need no cross-fitting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .specs import OUTCOME, SEGMENT
+
+TIE_SEED = 20261113
+MODEL_RANKINGS = ("linear", "best", "rfm_only", "rfm_score", "labels")
+RANKINGS = (*MODEL_RANKINGS, "random", "oracle")
+LABEL_RANK = {"High Value": 3, "Medium Value": 2, "Low Value": 1, "At Risk": 1}
+HIGH_VALUE = "High Value"
+#: Points at which the curve is tabulated for the figure (0%, 1%, ..., 100% contacted).
+CURVE_POINTS = 101
+
+
+def quintile_score(values: np.ndarray) -> np.ndarray:
+    """1-5 by quintile of rank; tied values share the lower score (``1 + floor(5 (rank_min - 1) / n)``).
+
+    ``rank_min - 1`` is the number of strictly smaller values, read off one stable argsort
+    (the start of each run of equal values); pandas' ``rank`` took 0.7 s at a million rows.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    smaller_sorted = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    smaller = np.empty(n, dtype=np.int64)
+    smaller[order] = smaller_sorted
+    return (1 + (5 * smaller) // n).astype(int)
+
+
+def rfm_quintiles(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R, F and M quintile scores, 1-5 each; recency reversed (the most recent quintile is 5)."""
+    return (quintile_score(-frame["Recency"].to_numpy(float)),
+            quintile_score(frame["Frequency"].to_numpy(float)),
+            quintile_score(frame["MonetaryValue"].to_numpy(float)))
+
+
+def rfm_score(frame: pd.DataFrame, quintiles=None) -> np.ndarray:
+    """Classic RFM score, 3-15: the sum of :func:`rfm_quintiles`."""
+    r, f, m = rfm_quintiles(frame) if quintiles is None else quintiles
+    return r + f + m
+
+
+def label_score(frame: pd.DataFrame) -> np.ndarray:
+    """3 for High Value, 2 for Medium Value, 1 for Low Value and At Risk (0 for anything else)."""
+    return frame[SEGMENT].astype(str).map(LABEL_RANK).fillna(0).to_numpy(float)
+
+
+def ranking_order(score: np.ndarray, seed: int = TIE_SEED) -> np.ndarray:
+    """Row indices from highest to lowest score, ties in a seeded random order."""
+    # A seeded shuffle followed by a stable sort: tied rows keep their shuffled order. One
+    # float argsort; numpy's lexsort on (tie breaker, score) took 1.4 s at a million rows.
+    shuffled = np.random.default_rng(seed).permutation(len(score))
+    return shuffled[np.argsort(-np.asarray(score, dtype=float)[shuffled], kind="stable")]
+
+
+def cumulative_share(y: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Share of total value held by the first 0, 1, ..., n customers of ``order`` (length n + 1)."""
+    return np.concatenate([[0.0], np.cumsum(y[order])]) / y.sum()
+
+
+@dataclass(frozen=True)
+class Gains:
+    """Captured shares at the two headline list sizes and the curves for the figure.
+
+    Attributes
+    ----------
+    list_size : customers in the High Value segment (the list the label would give).
+    top_decile_size : ``ceil(n / 10)``.
+    captured_share, top_decile_share : {ranking: share of total CustomerValue}.
+    curve : tidy frame ``ranking, share_contacted, share_captured``.
+    best_model : which model the ``best`` ranking used.
+    """
+
+    n: int
+    list_size: int
+    top_decile_size: int
+    total_value: float
+    captured_share: dict[str, float]
+    top_decile_share: dict[str, float]
+    curve: pd.DataFrame = field(repr=False)
+    best_model: str
+    tie_seed: int
+
+    def to_contract(self) -> dict:
+        """The ``gains`` key of model.json (issue 11, section 5), strict JSON."""
+        return {"list_size": self.list_size, "top_decile_size": self.top_decile_size, "n": self.n,
+                "best_model": self.best_model, "tie_seed": self.tie_seed,
+                "predictions": "out of fold (first repeat)",
+                "captured_share": dict(self.captured_share),
+                "top_decile_share": dict(self.top_decile_share)}
+
+
+def compute_gains(frame: pd.DataFrame, oof: dict[str, np.ndarray], best_model: str,
+                  seed: int = TIE_SEED, quintiles=None) -> Gains:
+    """Gains of every ranking; ``oof`` holds out-of-fold predictions for linear, best, rfm_only.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"CustomerValue": [10., 0., 5., 1.], "Recency": [1, 9, 2, 5],
+    ...                   "Frequency": [5, 1, 3, 1], "MonetaryValue": [2., 1., 2., 1.],
+    ...                   "Segment": ["High Value", "Low Value", "Medium Value", "At Risk"]})
+    >>> g = compute_gains(f, {k: f["CustomerValue"].to_numpy() for k in ("linear", "best", "rfm_only")}, "linear")
+    >>> g.list_size, round(g.captured_share["labels"], 3), g.captured_share["random"]
+    (1, 0.625, 0.25)
+    """
+    y = frame[OUTCOME].to_numpy(float)
+    n = len(y)
+    if y.sum() <= 0:
+        raise ValueError(f"column {OUTCOME!r} sums to {y.sum():.2f}: shares of total value are undefined")
+    list_size = int((frame[SEGMENT].astype(str) == HIGH_VALUE).sum())
+    top_decile = int(np.ceil(n / 10))
+    scores = {"linear": oof["linear"], "best": oof["best"], "rfm_only": oof["rfm_only"],
+              "rfm_score": rfm_score(frame, quintiles), "labels": label_score(frame), "oracle": y}
+    grid = np.round(np.linspace(0, n, CURVE_POINTS)).astype(int)
+    captured, decile, curves = {}, {}, []
+    for name in RANKINGS:
+        if name == "random":
+            shares = np.arange(n + 1) / n  # the expected share of a random list
+        else:
+            shares = cumulative_share(y, ranking_order(scores[name], seed))
+        captured[name] = float(shares[list_size])
+        decile[name] = float(shares[top_decile])
+        curves.append(pd.DataFrame({"ranking": name, "share_contacted": grid / n,
+                                    "share_captured": shares[grid]}))
+    return Gains(n, list_size, top_decile, float(y.sum()), captured, decile,
+                 pd.concat(curves, ignore_index=True), best_model, seed)
