@@ -51,6 +51,11 @@ def _model_frame(summaries: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFr
     return frame.reset_index(drop=True)
 
 
+def _map_values(model, names: tuple[str, ...]) -> dict[str, float]:
+    """The MAP point from the posterior group (``fit_summary`` rounds to 3 decimals)."""
+    return {name: float(np.asarray(model.idata.posterior[name]).reshape(-1)[0]) for name in names}
+
+
 def _values(array) -> np.ndarray:
     """A MAP prediction (chain=1, draw=1, customer_id) as a flat numpy array."""
     return np.asarray(array).reshape(-1)
@@ -165,7 +170,7 @@ def fit_bgnbd(summaries: pd.DataFrame) -> BGNBDFit:
         model = clv.BetaGeoModel(model_config=flat)
         model.fit(data=_model_frame(summaries, ("frequency", "recency", "T")), method="map",
                   progressbar=False)
-        values = model.fit_summary()
+        values = _map_values(model, ("r", "alpha", "a", "b"))
     return BGNBDFit(r=float(values["r"]), alpha=float(values["alpha"]), a=float(values["a"]),
                     b=float(values["b"]), customers=len(summaries), model=model)
 
@@ -188,7 +193,7 @@ def fit_gamma_gamma(summaries: pd.DataFrame) -> GammaGammaFit:
         model = clv.GammaGammaModel(model_config=flat)
         model.fit(data=_model_frame(repeat, ("monetary_value", "frequency")), method="map",
                   progressbar=False)
-        values = model.fit_summary()
+        values = _map_values(model, ("p", "q", "v"))
     correlation = float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
     return GammaGammaFit(p=float(values["p"]), q=float(values["q"]), gamma=float(values["v"]),
                          frequency_spend_correlation=correlation, customers=len(repeat), model=model)

@@ -24,35 +24,7 @@ from .clusters import Clusters, choose_clusters
 from .history import CustomerHistory, read_history
 from .holdout import HoldoutValidation, validate_holdout
 from .models import WEEKS_PER_MONTH, BGNBDFit, GammaGammaFit, fit_bgnbd, fit_gamma_gamma
-
-DEFAULT_HORIZON_MONTHS = 6
-DEFAULT_MONTHLY_DISCOUNT = 0.01  # about 12.7% a year: a typical cost of capital for a retailer
-
-
-@dataclass(frozen=True)
-class FuturesOptions:
-    """Choices a reader must be told about.
-
-    Attributes
-    ----------
-    horizon_months : int
-        H: CLV and expected purchases cover the next H months.
-    monthly_discount : float
-        Discount rate per month applied to future revenue in CLV.
-    exclude_anomalies : bool
-        Fit BG/NBD and Gamma-Gamma without the flagged customers (they are still scored).
-    """
-
-    horizon_months: int = DEFAULT_HORIZON_MONTHS
-    monthly_discount: float = DEFAULT_MONTHLY_DISCOUNT
-    exclude_anomalies: bool = False
-
-    def __post_init__(self):
-        if self.horizon_months < 1:
-            raise ValueError(f"horizon {self.horizon_months}: must be at least 1 month")
-        if not 0 <= self.monthly_discount < 1:
-            raise ValueError(f"monthly discount {self.monthly_discount}: must be in [0, 1), e.g. 0.01 for 1%")
-
+from .options import DEFAULT_HORIZON_MONTHS, DEFAULT_MONTHLY_DISCOUNT, FuturesOptions
 
 @dataclass(frozen=True)
 class FuturesRun:
