@@ -138,17 +138,20 @@ def _attempt(skipped: dict[str, str], section: str, compute, *args):
 
 
 def brief_line(run: FuturesRun | None) -> str:
-    """The executive brief's sentence: expected value of the base, and the churn-risk value at stake."""
+    """The executive brief's sentence (Markdown): expected value of the base, and the churn-risk value at stake.
+
+    Dollar signs are escaped (``\\$``) so Pandoc never reads two amounts as TeX math.
+    """
     if run is None:
         return ""
     if run.bgnbd is None or run.gamma_gamma is None:
         return f"Customer futures were not modelled: {run.skipped.get('bgnbd') or run.skipped.get('gamma_gamma')}."
     months = run.options.horizon_months
     listed = 0 if run.win_back is None else len(run.win_back)
-    return (f"Expected {months}-month profit of the current customer base: ${run.expected_value:,.0f} "
+    return (f"Expected {months}-month profit of the current customer base: \\${run.expected_value:,.0f} "
             f"(BG/NBD and Gamma-Gamma, {run.options.monthly_discount:.0%} monthly discount, "
             f"{run.margin:.0%} margin); {listed:,} high-value customers are more likely than not to make "
-            f"no purchase in that time, and they brought ${run.value_at_stake:,.0f} of profit "
+            f"no purchase in that time, and they brought \\${run.value_at_stake:,.0f} of profit "
             "in the last 12 months.")
 
 

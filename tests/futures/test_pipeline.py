@@ -64,8 +64,8 @@ def test_csv_neutralises_formula_text(simulated_run, tmp_path):
 
 def test_brief_line_states_the_numbers_it_reads(simulated_run):
     line = brief_line(simulated_run)
-    assert f"${simulated_run.expected_value:,.0f}" in line
-    assert f"${simulated_run.value_at_stake:,.0f}" in line
+    assert f"\\${simulated_run.expected_value:,.0f}" in line
+    assert f"\\${simulated_run.value_at_stake:,.0f}" in line
     assert f"{len(simulated_run.win_back):,} high-value customers" in line
 
 
