@@ -29,6 +29,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 DEFINITION = "no purchase in the holdout period after the as-of date"
 PREDICTORS = {
@@ -83,8 +84,9 @@ def logistic_churn_scores(customers: pd.DataFrame, churned: np.ndarray) -> np.nd
     """Out-of-fold P(churn) from a standardised logistic regression on :func:`rfm_features`."""
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    return cross_val_predict(model, rfm_features(customers), churned.astype(int), cv=folds,
-                             method="predict_proba")[:, 1]
+    with threadpool_limits(limits=1):  # BLAS threads only contend on a shared machine (see clusters.py)
+        return cross_val_predict(model, rfm_features(customers), churned.astype(int), cv=folds,
+                                 method="predict_proba")[:, 1]
 
 
 def compare_churn(customers: pd.DataFrame, p_alive: np.ndarray, p_no_purchase: np.ndarray) -> ChurnComparison:

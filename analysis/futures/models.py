@@ -28,7 +28,9 @@ WEEKS_PER_MONTH = 4.345      # pymc-marketing's own factor for time_unit="W"
 @contextlib.contextmanager
 def _quiet():
     """pymc/arviz announce refactors and progress on import and fit; the report wants none of it."""
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")
         previous = logging.getLogger("pymc").level
         logging.getLogger("pymc").setLevel(logging.ERROR)
