@@ -67,6 +67,19 @@ class CustomerHistory:
         return self.rfm.holdout
 
     @property
+    def recent_activity_ratio(self) -> float:
+        """Active customers per month in the last 2 months before as-of over the 10 before them.
+
+        BG/NBD assumes every customer's purchase rate is steady. A busy end of calibration
+        (a seasonal peak, or growth) followed by an ordinary holdout is over-predicted, so
+        the chapter states this ratio when it is large. NaN with under 12 months of history.
+        """
+        active = self.rfm.monthly["active_customers"].to_numpy(dtype=float)
+        if len(active) < 12:
+            return float("nan")
+        return float(active[-2:].mean() / active[-12:-2].mean())
+
+    @property
     def repeat_customers(self) -> int:
         """Customers with at least one repeat purchase before as-of: what BG/NBD learns from."""
         return int((self.customers["frequency"] > 0).sum())
@@ -83,7 +96,8 @@ def read_history(location: str | Path, as_of: date | str | None = None, *,
         Whatever :func:`analysis.orders.derive_customers` refuses (missing columns,
         unparsable dates, as-of outside the log, ...), with the same messages.
     """
-    rfm = derive_customers(location, as_of, roles=roles, margin=margin, holdout_months=holdout_months)
+    rfm = derive_customers(location, as_of, roles=roles, margin=margin, holdout_months=holdout_months,
+                           with_activity=True)
     source = open_order_log(location)
     used_roles = resolve_roles(rfm.roles, source.table.columns, source.description)
     date_format = detect_date_format(source.table, used_roles.date)

@@ -26,6 +26,7 @@ ACCURATE_SHARE = 0.10        # aggregate error within ±10%: "close"
 INDEPENDENCE_LIMIT = 0.30    # |r| above this: Gamma-Gamma's assumption is doubtful
 AUC_TIE = 0.01               # AUCs closer than this: "about as well"
 STABLE_ARI = 0.90            # every re-seeded ARI above this: "stable"
+BUSY_END_RATIO = 1.20        # last 2 months 20% busier than the 10 before: steady-rate caveat
 PREDICTED, ACTUAL = "#2C5F8A", "#C8553D"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
 
@@ -64,6 +65,11 @@ def notes_list(run: FuturesRun) -> list[str]:
     notes.append("Customers flagged as anomalies were **left out** of the model fits (they are still scored)."
                  if run.options.exclude_anomalies else
                  "Customers flagged as anomalies were **kept** in the model fits.")
+    if run.recent_activity_ratio >= BUSY_END_RATIO:
+        notes.append(f"The two months before as-of had {number(run.recent_activity_ratio, 2)} times as many active "
+                     "customers per month as the ten before them (season or growth). BG/NBD assumes each "
+                     "customer's purchase rate is steady, so an ordinary holdout after a busy end of "
+                     "calibration tends to be over-predicted.")
     notes += [f"Skipped — {section.replace('_', ' ')}: {markdown_text(reason)}." for section, reason in
               run.skipped.items()]
     return notes

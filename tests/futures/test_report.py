@@ -78,3 +78,10 @@ def test_skipped_section_says_why_and_caveats_name_the_anomaly_choice(simulated_
 
 def test_markdown_escaping_of_data_strings():
     assert report.markdown_text("orders_[2011]*.csv") == "orders\\_\\[2011\\]\\*\\.csv"
+
+
+@pytest.mark.parametrize("ratio, shown", [(1.45, True), (1.05, False), (float("nan"), False)])
+def test_busy_end_of_calibration_is_noted_only_above_the_limit(simulated_run, ratio, shown):
+    notes = " ".join(report.notes_list(dataclasses.replace(simulated_run, recent_activity_ratio=ratio)))
+    assert ("1.45 times as many active customers" in notes) == shown
+    assert ("steady" in notes) == shown
