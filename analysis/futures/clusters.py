@@ -27,6 +27,8 @@ FIT_SAMPLE = 200_000      # choosing k on a sample keeps 1M customers to seconds
 STABILITY_SEEDS = (1, 2, 3, 4, 5)
 SEED = 20261201
 FEATURES = ("Recency", "Frequency", "MonetaryValue")
+NAME_BAND = 0.10          # within ±10% of the overall median: "average"
+LAPSED = "Lapsed: no order in 12 months"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Clusters:
 
     @property
     def named_labels(self) -> np.ndarray:
+        """Cluster name per *clustered* customer (see :func:`clustered`)."""
         return np.asarray(self.names, dtype=object)[self.labels]
 
     def as_dict(self) -> dict:
@@ -76,15 +79,36 @@ def standardised_features(customers: pd.DataFrame) -> np.ndarray:
 
 
 def cluster_name(recency: float, frequency: float, monetary: float, overall: dict[str, float]) -> str:
-    """Name a cluster from its medians against the medians of all customers.
+    """Name a cluster from its medians against the medians of all clustered customers.
+
+    Each dimension is "high" or "low" only when the cluster's median is more than
+    :data:`NAME_BAND` away (relative) from the overall median; otherwise "average",
+    so that a one-cent difference never names a cluster.
 
     >>> cluster_name(10, 5, 40, {"Recency": 60, "Frequency": 2, "MonetaryValue": 25})
     'Recent, frequent, high spend'
+    >>> cluster_name(58, 2, 25.5, {"Recency": 60, "Frequency": 2, "MonetaryValue": 25})
+    'Average recency, average frequency, average spend'
     """
-    parts = ["Recent" if recency <= overall["Recency"] else "Lapsing",
-             "frequent" if frequency > overall["Frequency"] else "infrequent",
-             "high spend" if monetary > overall["MonetaryValue"] else "low spend"]
-    return ", ".join(parts)
+    def side(value: float, reference: float) -> int:
+        if abs(value - reference) <= NAME_BAND * abs(reference):
+            return 0
+        return 1 if value > reference else -1
+
+    recency = {-1: "Recent", 0: "Average recency", 1: "Lapsing"}[side(recency, overall["Recency"])]
+    frequency = {-1: "infrequent", 0: "average frequency", 1: "frequent"}[side(frequency, overall["Frequency"])]
+    spend = {-1: "low spend", 0: "average spend", 1: "high spend"}[side(monetary, overall["MonetaryValue"])]
+    return f"{recency}, {frequency}, {spend}"
+
+
+def clustered(customers: pd.DataFrame) -> pd.Series:
+    """Who is clustered: customers with an order in the 12-month window.
+
+    Lapsed customers (Frequency 0, MonetaryValue 0) would form a cluster of their own
+    that says nothing new (measured on the default log: k = 2, "active vs lapsed",
+    silhouette 0.60); they get the fixed group :data:`LAPSED` instead.
+    """
+    return customers["Frequency"] > 0
 
 
 def choose_clusters(customers: pd.DataFrame) -> Clusters:
@@ -164,5 +188,10 @@ def _profiles(customers: pd.DataFrame, labels: np.ndarray) -> tuple[pd.DataFrame
 
 
 def cross_tab(clusters: Clusters, customers: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Customers per cluster name (rows) and value of ``column`` (e.g. RFMSegment, Segment)."""
-    return pd.crosstab(pd.Series(clusters.named_labels, name="cluster"), customers[column].to_numpy())
+    """Customers per cluster name (rows) and value of ``column`` (e.g. RFMSegment, Segment).
+
+    ``customers`` is the full table; lapsed customers appear as the :data:`LAPSED` row.
+    """
+    names = np.full(len(customers), LAPSED, dtype=object)
+    names[clustered(customers).to_numpy()] = clusters.named_labels
+    return pd.crosstab(pd.Series(names, name="cluster"), customers[column].to_numpy())

@@ -20,7 +20,7 @@ from ..orders.pipeline import HOLDOUT_FULL, HOLDOUT_PARTIAL
 from ..orders.roles import ColumnRoles
 from .anomalies import Anomalies, flag_anomalies
 from .churn import ChurnComparison, compare_churn, win_back_list
-from .clusters import Clusters, choose_clusters
+from .clusters import LAPSED, Clusters, choose_clusters, clustered
 from .history import CustomerHistory, read_history
 from .holdout import HoldoutValidation, validate_holdout
 from .models import WEEKS_PER_MONTH, BGNBDFit, GammaGammaFit, fit_bgnbd, fit_gamma_gamma
@@ -86,9 +86,11 @@ def futures_from_history(history: CustomerHistory, options: FuturesOptions = Fut
     customers["anomaly"] = anomalies.flagged
     customers["anomaly_reasons"] = anomalies.reasons.to_numpy()
 
-    clusters = _attempt(skipped, "clusters", choose_clusters, customers)
+    active = clustered(customers)
+    clusters = _attempt(skipped, "clusters", choose_clusters, customers[active].reset_index(drop=True))
     if clusters is not None:
-        customers["cluster"] = clusters.named_labels
+        customers["cluster"] = LAPSED
+        customers.loc[active, "cluster"] = clusters.named_labels
 
     common = dict(source=history.rfm.source, as_of=history.rfm.params.as_of, margin=history.rfm.params.margin,
                   holdout_months=history.rfm.params.holdout_months, holdout_status=history.holdout_status,

@@ -293,12 +293,15 @@ def cluster_profile_table(run: FuturesRun | None) -> GT | None:
                           "frequency": p["frequency_median"].map(lambda v: number(v, 0)),
                           "monetary": p["monetary_median"].map(usd), "revenue_share": p["revenue_share"].map(percent)})
     return build_table(shown, table_id="futures-cluster-profiles", title="Cluster profiles",
-                       subtitle="Medians; names compare each median with the median of all customers",
+                       subtitle="Customers with an order in the last 12 months; medians; names compare each "
+                                "median with the median of all clustered customers (±10% = average)",
                        labels={"name": "Cluster", "customers": "Customers", "share": "% of customers",
                                "recency": "Recency (days)", "frequency": "Orders (12 months)",
                                "monetary": "Mean order value", "revenue_share": "% of revenue"},
                        numeric=["customers", "share", "recency", "frequency", "monetary", "revenue_share"],
-                       notes=["k-means on standardised log(1 + Recency, Frequency, MonetaryValue)."])
+                       notes=["k-means on standardised log(1 + Recency, Frequency, MonetaryValue). "
+                              f"{integer((run.customers['Frequency'] == 0).sum())} lapsed customers (no order in "
+                              "12 months) are not clustered; they form their own group in the cross-tabs."])
 
 
 def cluster_crosstab_table(run: FuturesRun | None, column: str = "RFMSegment") -> GT | None:

@@ -32,3 +32,24 @@ def test_names_are_rule_based_and_unique():
     assert by_name.loc["Recent, frequent, high spend", "frequency_median"] > 15
     assert cluster_name(100, 1, 10, {"Recency": 50, "Frequency": 2, "MonetaryValue": 20}) == \
         "Lapsing, infrequent, low spend"
+
+
+def test_name_rule_doctests_and_average_band():
+    import doctest
+
+    import analysis.futures.clusters as module
+
+    assert doctest.testmod(module).failed == 0
+    assert cluster_name(55, 2.1, 26, {"Recency": 60, "Frequency": 2, "MonetaryValue": 25}) == \
+        "Average recency, average frequency, average spend"
+
+
+def test_lapsed_customers_are_their_own_group(simulated_run):
+    from analysis.futures.clusters import LAPSED, cross_tab
+
+    customers = simulated_run.customers
+    assert (customers["cluster"] != LAPSED).all()  # as of 2011-01-03 every simulated customer ordered in 12 months
+    lapsed = customers.head(7).assign(Frequency=0, MonetaryValue=0.0, Segment="Low Value")
+    table = cross_tab(simulated_run.clusters, pd.concat([customers, lapsed], ignore_index=True), "Segment")
+    assert table.loc[LAPSED].sum() == 7 and table.loc[LAPSED, "Low Value"] == 7
+    assert table.to_numpy().sum() == len(customers) + 7
