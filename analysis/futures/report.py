@@ -79,7 +79,7 @@ def section(run: FuturesRun | None, title: str, anchor: str, text: str = "", nee
     """A heading and its lead, or the reason the section cannot be shown."""
     if run is None:
         return ""
-    heading = f"## {title} {{#{anchor}}}\n\n"
+    heading = f"\n## {title} {{#{anchor}}}\n\n"  # blank line first: Pandoc needs one before a heading
     if needs is not None and needs in run.skipped:
         return heading + f"*Not shown:* {markdown_text(run.skipped[needs])}.\n"
     return heading + text + "\n"
