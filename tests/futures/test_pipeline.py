@@ -87,3 +87,14 @@ def test_no_holdout_is_stated_and_anomalies_can_be_left_out_of_the_fit(simulated
     assert "no holdout" in run.skipped["holdout"] and "cannot be checked" in run.skipped["churn"]
     assert run.fitted_customers == int((~run.customers["anomaly"]).sum()) < len(run.customers)
     assert np.isfinite(run.expected_value)
+
+
+def test_partial_holdout_is_validated_over_the_weeks_it_covers_and_stated(simulated_log):
+    from analysis.futures.report import introduction
+
+    last_day = pd.read_parquet(simulated_log)["InvoiceDate"].max().date()
+    run = compute_futures(simulated_log, "2011-09-30")
+    assert run.holdout_status == "partial"
+    assert run.holdout_weeks == pytest.approx((last_day - pd.Timestamp("2011-09-30").date()).days / 7)
+    assert run.holdout.weeks == run.holdout_weeks < 26
+    assert "validation covers" in introduction(run)
