@@ -85,3 +85,28 @@ def test_busy_end_of_calibration_is_noted_only_above_the_limit(simulated_run, ra
     notes = " ".join(report.notes_list(dataclasses.replace(simulated_run, recent_activity_ratio=ratio)))
     assert ("1.45 times as many active customers" in notes) == shown
     assert ("steady" in notes) == shown
+
+
+def _model_frame(ids, flagged):
+    return pd.DataFrame({"CustomerID": [str(i) for i in ids], "misaligned": [i in flagged for i in ids]})
+
+
+def test_overlap_sentence_counts_the_win_back_customers_the_model_flags(simulated_run):
+    win_back = list(simulated_run.win_back["CustomerID"].astype(str))
+    assert len(win_back) >= 4
+    others = [str(i) for i in simulated_run.customers["CustomerID"] if str(i) not in win_back][:10]
+    flagged = set(win_back[:3]) | set(others[:5])
+    sentence = report.misalignment_overlap_sentence(simulated_run, _model_frame(win_back + others, flagged))
+    assert sentence.startswith(f"3 of the {len(win_back):,} win-back customers")
+    assert "among the 8 customers the model chapter flags" in sentence
+    assert f"the other {len(win_back) - 3:,} are at risk" in sentence
+
+
+def test_overlap_sentence_with_no_common_customer_says_none_and_with_no_shared_ids_refuses(simulated_run):
+    win_back = set(simulated_run.win_back["CustomerID"].astype(str))
+    others = [str(i) for i in simulated_run.customers["CustomerID"] if str(i) not in win_back][:6]
+    none = report.misalignment_overlap_sentence(simulated_run, _model_frame(others, set(others[:2])))
+    assert none.startswith(f"None of the {len(win_back):,} win-back customers is among the 2 customers")
+    foreign = report.misalignment_overlap_sentence(simulated_run, _model_frame(["x1", "x2"], {"x1"}))
+    assert "share no CustomerID" in foreign
+    assert report.misalignment_overlap_sentence(None, None) == ""
