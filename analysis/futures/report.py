@@ -362,3 +362,33 @@ def misalignment_overlap_sentence(run: FuturesRun | None, model_customers: pd.Da
             f"({percent(meet.share_of_win_back, 0)}) are also among the {integer(meet.other)} customers the "
             "model chapter flags as misaligned (CRM label out of line with modelled value); the other "
             f"{integer(meet.win_back - meet.both)} are at risk without being mislabelled.")
+
+
+def default_data_note(run: FuturesRun | None, is_default: bool) -> str:
+    """Which months the check covers on the default data, and why a miss is left as measured.
+
+    ``is_default``: the run is the default log read as ``data/customers.csv`` was derived
+    (same as-of, same labels), so the holdout here is CustomerValue's holdout there.
+    """
+    if not is_default or _shown(run, "holdout") is None:
+        return ""
+    text = (f"These are the customers of `data/customers.csv`, derived from the same log as of the same day "
+            f"({run.as_of}), so the holdout checked here is the {run.holdout_months} months whose revenue "
+            "enters their CustomerValue.")
+    if abs(run.holdout.purchases_error) > ACCURATE_SHARE:
+        why = (" BG/NBD has no seasonality and the calibration ends on a busy stretch (see the note at the top), so"
+               if run.recent_activity_ratio >= BUSY_END_RATIO else "")
+        text += (f"{why} the error above is reported as measured: neither the simulated business nor the model "
+                 "was adjusted to close it.")
+        text = text.replace(". the error", ". The error")
+    return text
+
+
+def is_default_request() -> bool:
+    """Whether the chapter reads the default log the way ``data/customers.csv`` was derived."""
+    from .. import config
+    from .environment import futures_request
+
+    request = futures_request()
+    return (request is not None and request.location == str(config.DEFAULT_ORDER_LOG)
+            and request.as_of == config.DEFAULT_ORDER_LOG_AS_OF and request.labels is not None)

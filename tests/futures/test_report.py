@@ -110,3 +110,14 @@ def test_overlap_sentence_with_no_common_customer_says_none_and_with_no_shared_i
     foreign = report.misalignment_overlap_sentence(simulated_run, _model_frame(["x1", "x2"], {"x1"}))
     assert "share no CustomerID" in foreign
     assert report.misalignment_overlap_sentence(None, None) == ""
+
+
+@pytest.mark.parametrize("error, miss_stated", [(0.175, True), (-0.12, True), (0.05, False)])
+def test_default_data_note_states_a_miss_only_outside_ten_percent(simulated_run, error, miss_stated):
+    actual = simulated_run.holdout.actual_purchases
+    holdout = dataclasses.replace(simulated_run.holdout, predicted_purchases=actual * (1 + error))
+    run = dataclasses.replace(simulated_run, holdout=holdout)
+    note = report.default_data_note(run, True)
+    assert note.startswith("These are the customers of `data/customers.csv`")
+    assert ("reported as measured" in note) is miss_stated
+    assert report.default_data_note(run, False) == ""
