@@ -17,12 +17,11 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
-import pickle
 from pathlib import Path
 
 from .. import config
 from ..data import file_sha256
-from ..io.atomic import atomic_output
+from ..io.pickle_cache import read_entry, write_entry
 from ..io.provenance import code_version
 from .environment import FuturesRequest
 
@@ -58,18 +57,13 @@ def load_futures(request: FuturesRequest, cache_dir: Path | None = None):
     # instead of fitting the same models at the same time on the same cores.
     with open(cache_file.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if cache_file.is_file():
-            try:
-                with open(cache_file, "rb") as handle:
-                    return pickle.load(handle)
-            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-                pass  # a corrupt or outdated entry is simply recomputed below
+        cached = read_entry(cache_file)
+        if cached is not None:
+            return cached
         from ..orders.roles import parse_column_roles
         from .pipeline import compute_futures
 
         run = cacheable(compute_futures(request.location, request.as_of, roles=parse_column_roles(list(request.columns)),
                                         options=request.options, labels=request.labels))
-        with atomic_output(cache_file) as temporary:
-            with open(temporary, "wb") as handle:
-                pickle.dump(run, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        write_entry(cache_file, run)
         return run

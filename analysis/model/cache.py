@@ -7,11 +7,10 @@ data refresh or a code change can never be served stale numbers.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
 from .. import config
-from ..io.atomic import atomic_output
+from ..io.pickle_cache import read_entry, write_entry
 from ..data import file_sha256, load_customers
 from .fit import fit_model
 from ..io.provenance import code_version
@@ -37,14 +36,9 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
     cache_file = cache_dir / f"{results_cache_key(file_sha256(path), reference)}.pkl"
-    if cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as handle:
-                return pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a corrupt or outdated entry is simply refitted below
+    cached = read_entry(cache_file)
+    if cached is not None:
+        return cached
     results = fit_model(load_customers(path), reference=reference)
-    with atomic_output(cache_file) as temporary:
-        with open(temporary, "wb") as handle:
-            pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    write_entry(cache_file, results)
     return results
