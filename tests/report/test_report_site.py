@@ -13,8 +13,10 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from analysis import config
 from analysis.data.simulate import simulate_customers
 
 CHAPTERS = ("index", "chapters/data", "chapters/model", "chapters/segments", "chapters/diagnostics",
@@ -154,7 +156,9 @@ def test_refresh_reports_what_changed(report_site, model, tmp_path, render_repor
     """A known shift: +$15 per order, 300 fewer At Risk customers."""
     site = tmp_path / "site"
     shutil.copytree(report_site, site)
-    shifted = simulate_customers(5000, seed=11)
+    # The refresh is the published data itself, shifted: the default data is the simulated
+    # business (data/README.md), not simulate_customers(5000, seed=11) any more.
+    shifted = pd.read_csv(config.DEFAULT_DATA, dtype={"CustomerID": str})
     shifted["CustomerValue"] = (shifted["CustomerValue"] + 15 * shifted["Frequency"]).round(2)
     at_risk = shifted.index[shifted["Segment"] == "At Risk"]
     shifted = shifted.drop(at_risk[:300])
