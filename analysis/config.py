@@ -24,6 +24,10 @@ DATA_ENV_VAR = "CUSTOMER_DATA"
 # simulated business, or the log named by $ORDER_LOG (as of $ORDER_LOG_AS_OF, with
 # column roles from $ORDER_LOG_COLUMNS, e.g. "customer=cust_id,date=ts").
 DEFAULT_ORDER_LOG = DATA_DIR / "orders.parquet"
+# How data/customers.csv was derived from it (analysis.orders.default_data): as of this day,
+# with these CRM labels as Segment. The Customer futures chapter reads the log the same way.
+DEFAULT_ORDER_LOG_AS_OF = "2024-12-31"
+DEFAULT_CRM_LABELS = DATA_DIR / "crm_labels.csv"
 ORDER_LOG_ENV = "ORDER_LOG"
 ORDER_LOG_AS_OF_ENV = "ORDER_LOG_AS_OF"
 ORDER_LOG_COLUMNS_ENV = "ORDER_LOG_COLUMNS"

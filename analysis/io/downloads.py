@@ -1,7 +1,7 @@
 """The site's downloadable files, written together or not at all.
 
 ``write_downloads`` writes ``coefficients.csv``, ``model.json`` and
-``customer_scores.csv``. Every text cell that a spreadsheet would read as a
+``customer_scores.csv`` (and, from the report's setup, ``customer_futures.csv``). Every text cell that a spreadsheet would read as a
 formula is neutralised (OWASP "CSV injection"); numeric columns are written as
 plain numbers, so a negative residual stays the number ``-12.5``.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -85,8 +86,13 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise_text_columns(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def write_downloads(results: ModelResults, folder: str | Path, evidence: dict | None = None) -> dict[str, Path]:
-    """Write all three downloads into ``folder``; on any failure no existing file changes.
+def write_downloads(results: ModelResults, folder: str | Path, extra_json: dict | None = None,
+                    extra_files: dict[str, Callable[[Path], object]] | None = None) -> dict[str, Path]:
+    """Write all the downloads into ``folder``; on any failure no existing file changes.
+
+    ``extra_json`` adds top-level sections to ``model.json`` (``customer_futures``);
+    ``extra_files`` maps a file name to a function writing it at the path it is given
+    (``customer_futures.csv``). They join the same all-or-nothing set.
 
     Each file is first written to a temporary name beside its target; only when all
     three are complete are they renamed into place, ``model.json`` last, so a
@@ -100,21 +106,32 @@ def write_downloads(results: ModelResults, folder: str | Path, evidence: dict | 
     """
     folder = Path(folder)
     # ExitStack renames in reverse order of entry: entering model.json first renames it last.
-    targets = {name: folder / name for name in (MODEL_FILE, COEFFICIENTS_FILE, CUSTOMER_SCORES_FILE)}
+    extra_files = extra_files or {}
+    names = (MODEL_FILE, COEFFICIENTS_FILE, CUSTOMER_SCORES_FILE, *extra_files)
+    targets = {name: folder / name for name in names}
     with contextlib.ExitStack() as stack:
         temporary = {name: stack.enter_context(atomic_output(path)) for name, path in targets.items()}
         _write_csv(coefficients_frame(results), temporary[COEFFICIENTS_FILE])
-        write_model_json(results, temporary[MODEL_FILE], evidence)
+        write_model_json(results, temporary[MODEL_FILE], extra_json)
         _write_csv(customer_scores_frame(results), temporary[CUSTOMER_SCORES_FILE])
+        for name, write in extra_files.items():
+            write(temporary[name])
     return targets
 
 
-def downloads_current(results: ModelResults, folder: Path) -> bool:
-    """Whether ``folder`` already holds the downloads of exactly these results (same data, code, reference)."""
+def downloads_current(results: ModelResults, folder: Path, stamps: dict | None = None) -> bool:
+    """Whether ``folder`` already holds the downloads of exactly these results (same data, code, reference).
+
+    ``stamps`` maps an extra ``model.json`` section to the ``cache_key`` it must carry
+    (``None``: the section must be null), so a new order log rewrites the downloads too.
+    """
     try:
         published = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    for section, key in (stamps or {}).items():
+        if (published.get(section) or {}).get("cache_key") != key:
+            return False
     return (published.get("data_sha256") == results.data.sha256
             and published.get("code_version") == results.code_version
             and published.get("reference") == results.reference)

@@ -1,4 +1,15 @@
-"""The JSON contract of ``python -m analysis fit --json`` and the site's ``model.json``."""
+"""The JSON contract of ``python -m analysis fit --json`` and the site's ``model.json``.
+
+The site's ``model.json`` is :func:`model_contract` plus sections of other chapters,
+passed as ``extra`` (strict JSON: no NaN). Today one: ``customer_futures``, the Customer
+futures chapter's fitted parameters and checks (:mod:`analysis.futures.outputs` documents
+every key; the headline ones: ``bgnbd {r, alpha, a, b}``, ``gamma_gamma {p, q, gamma,
+frequency_spend_correlation}``, ``holdout {months, predicted_purchases, actual_purchases,
+predicted_revenue, actual_revenue}``, ``churn {definition, <predictor>: {auc, brier}}``,
+``clusters {k, silhouette}``, ``anomalies {share_flagged}``, ``value``, ``skipped`` and
+``cache_key``, which says which order log, as-of and options the numbers come from).
+``customer_futures`` is ``null`` when there is no order log.
+"""
 from __future__ import annotations
 
 import json
@@ -68,14 +79,11 @@ def strict_json(value, **options) -> str:
                             "a statistic is NaN or infinite") from None
 
 
-def write_model_json(results: ModelResults, out: str | Path, evidence: dict | None = None) -> Path:
-    """Write the contract; ``evidence`` (issues 10 and 11: ``specification``, ``models``,
-    ``claims``, ``validation``, ``gains``, ``best_model``, ``prediction_intervals``, ...; see
-    data/README.md) is merged in. Strict JSON: a NaN anywhere is an error, not ``NaN``."""
+def write_model_json(results: ModelResults, out: str | Path, extra: dict | None = None) -> Path:
+    """Write the contract, plus ``extra`` top-level sections (the model evidence of issues 10 and
+    11 and ``customer_futures``; see the module docstring and data/README.md). Strict JSON."""
     out = Path(out)
-    payload = model_contract(results)
-    if evidence:
-        payload.update(evidence)
+    contract = {**model_contract(results), **(extra or {})}
     with atomic_output(out) as temporary:
-        temporary.write_text(strict_json(payload, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(strict_json(contract, indent=2) + "\n", encoding="utf-8")
     return out

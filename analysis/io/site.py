@@ -78,8 +78,10 @@ def _order_log_fingerprint() -> str:
     else:
         path = None if location else config.DEFAULT_ORDER_LOG
     content = file_sha256(path) if path is not None and path.is_file() else (location or "no-order-log")
-    return "|".join([content, os.environ.get(config.ORDER_LOG_AS_OF_ENV, ""),
-                     os.environ.get(config.ORDER_LOG_COLUMNS_ENV, "")])
+    labels = file_sha256(config.DEFAULT_CRM_LABELS) if not location and config.DEFAULT_CRM_LABELS.is_file() else ""
+    return "|".join([content, labels, os.environ.get(config.ORDER_LOG_AS_OF_ENV, ""),
+                     os.environ.get(config.ORDER_LOG_COLUMNS_ENV, ""),
+                     os.environ.get("FUTURES_EXCLUDE_ANOMALIES", "")])  # analysis.futures.environment
 
 
 def _next_previous_model(spare: Path, downloads: Path) -> tuple[dict, dict]:

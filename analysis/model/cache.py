@@ -10,12 +10,11 @@ identical content under two names never names the other file.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import replace
 from pathlib import Path
 
 from .. import config
-from ..io.atomic import atomic_output
+from ..io.pickle_cache import read_entry, write_entry
 from ..data import file_sha256, load_customers
 from .fit import fit_model
 from ..io.provenance import code_version, data_date
@@ -53,16 +52,10 @@ def with_provenance_of(results: ModelResults, path: Path) -> ModelResults:
 
 def _cached(cache_file: Path, compute):
     """The pickled value in ``cache_file``, else ``compute()`` written there atomically."""
-    if cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as handle:
-                return pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a corrupt or outdated entry is simply recomputed below
-    value = compute()
-    with atomic_output(cache_file) as temporary:
-        with open(temporary, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    value = read_entry(cache_file)
+    if value is None:  # absent, corrupt or outdated: recomputed
+        value = compute()
+        write_entry(cache_file, value)
     return value
 
 

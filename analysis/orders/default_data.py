@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .. import config
 from ..io.atomic import atomic_output
 from .command import format_log, write_customer_table
 from .pipeline import derive_customers
@@ -37,7 +38,7 @@ from .segments import CRM_LABELS
 from .simulate_log import BusinessParameters, simulate_order_log
 
 SEED = 20240601
-AS_OF = date(2024, 12, 31)
+AS_OF = date.fromisoformat(config.DEFAULT_ORDER_LOG_AS_OF)
 CRM_SNAPSHOT = date(2024, 6, 30)
 MARGIN, HOLDOUT_MONTHS = 0.30, 6
 DATA = Path(__file__).resolve().parents[2] / "data"

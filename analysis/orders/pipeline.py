@@ -103,7 +103,23 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
                      holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
                      with_activity: bool = False, dedupe: str = "auto",
                      labels: str | Path | None = None) -> RFMRun:
-    """Turn an order log into the customer table.
+    """Turn an order log into the customer table (see :func:`derive_customers_and_lines`)."""
+    run, _ = derive_customers_and_lines(location, as_of, roles=roles, margin=margin, holdout_months=holdout_months,
+                                        backend=backend, with_activity=with_activity, dedupe=dedupe, labels=labels)
+    return run
+
+
+def derive_customers_and_lines(location: str | Path, as_of: date | str | None = None, *,
+                               roles: ColumnRoles = ColumnRoles(), margin: float = 0.30,
+                               holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
+                               with_activity: bool = False, dedupe: str = "auto",
+                               labels: str | Path | None = None) -> tuple[RFMRun, ibis.Table]:
+    """Turn an order log into the customer table, and return the clean lines it was built from.
+
+    The clean lines (``customer, order_key, day, cents``: de-duplicated, cancellations
+    netted, by exactly the rules of this run) stay in the run's engine, so a caller
+    that needs more than the customer table (the Customer futures chapter) reads the
+    log once and can never disagree with ``rfm`` about what an order is.
 
     Parameters
     ----------
@@ -176,10 +192,11 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
     if with_activity:
         kept_lines = _materialise(lines, source)
         monthly = monthly_activity_expr(kept_lines, params.as_of).to_pyarrow().to_pandas()
-    return RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
-                  first_day=audit.first_day, last_day=audit.last_day,
-                  holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
-                  labels=label_join, lines=kept_lines)
+    run = RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
+                 first_day=audit.first_day, last_day=audit.last_day,
+                 holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
+                 labels=label_join, lines=kept_lines)
+    return run, lines
 
 
 def _typed_and_audited(source: OrderSource, roles: ColumnRoles, date_format: str) -> tuple[ibis.Table, LogAudit]:

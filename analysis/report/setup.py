@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..futures.cache import futures_cache_key
+from ..futures.environment import futures_request
 from ..io.downloads import downloads_current, write_downloads, write_target_lists
 from ..io.previous_model import read_previous_model
 from ..model.cache import load_evidence, load_results
@@ -26,6 +28,7 @@ from ..model.results import ModelResults
 from ..model.targeting import Targeting
 
 DOWNLOADS_DIR = config.DOWNLOADS_DIR
+FUTURES_SECTION = "customer_futures"
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,25 @@ def setup(data: str | Path | None = None, downloads: Path | None = None,
     results = load_results(data)
     evidence = load_evidence(results)
     targeting = evidence.targeting
-    if not downloads_current(results, downloads):
+    request = futures_request()
+    key = futures_cache_key(request) if request is not None else None
+    if not downloads_current(results, downloads, {FUTURES_SECTION: key}):
         write_target_lists(targeting, downloads)
+        futures = _futures_downloads(request, key)
         # model.json last: it marks the set as complete
-        write_downloads(results, downloads, evidence.contract())
+        write_downloads(results, downloads, extra_json={**evidence.contract(), **futures["extra_json"]},
+                        extra_files=futures.get("extra_files"))
     return ReportBundle(results=results, targeting=targeting, evidence=evidence, previous=previous)
+
+
+def _futures_downloads(request, key) -> dict:
+    """``customer_futures`` in model.json and ``customer_futures.csv``, from the one cached run."""
+    if request is None:
+        return {"extra_json": {FUTURES_SECTION: None}}
+    from ..futures.cache import load_futures
+    from ..futures.command import CUSTOMER_FUTURES_FILE
+    from ..futures.outputs import model_json_section, write_customer_futures
+
+    run = load_futures(request)
+    return {"extra_json": {FUTURES_SECTION: {**model_json_section(run), "cache_key": key}},
+            "extra_files": {CUSTOMER_FUTURES_FILE: lambda path: write_customer_futures(run, path)}}

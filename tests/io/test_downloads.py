@@ -80,3 +80,25 @@ def test_a_failed_write_leaves_the_existing_downloads_untouched(results, hostile
         write_downloads(broken, folder)
     after = {path.name: path.read_bytes() for path in folder.iterdir()}
     assert after == before, "no file may change and no temporary file may remain"
+
+
+def test_extra_sections_and_files_join_the_set_and_stamp_the_downloads(results, tmp_path):
+    from analysis.io.downloads import downloads_current
+
+    section = {"cache_key": "abc", "bgnbd": {"r": 0.5}}
+    written = write_downloads(results, tmp_path, extra_json={"customer_futures": section},
+                              extra_files={"customer_futures.csv": lambda p: p.write_text("CustomerID\n'=1\n")})
+    assert "customer_futures.csv" in written and (tmp_path / "customer_futures.csv").is_file()
+    on_disk = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
+    assert on_disk["customer_futures"] == section and on_disk["n"] == results.n
+    assert downloads_current(results, tmp_path, {"customer_futures": "abc"})
+    assert not downloads_current(results, tmp_path, {"customer_futures": "another log"})
+    assert not downloads_current(results, tmp_path, {"customer_futures": None})
+
+
+def test_a_non_finite_extra_value_is_refused_before_any_file_changes(results, tmp_path):
+    write_downloads(results, tmp_path)
+    before = (tmp_path / "model.json").read_bytes()
+    with pytest.raises(ValueError):
+        write_downloads(results, tmp_path, extra_json={"customer_futures": {"auc": float("nan")}})
+    assert (tmp_path / "model.json").read_bytes() == before
