@@ -16,7 +16,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from hostile_cli import REPO
 
 TRIALS = 3
 

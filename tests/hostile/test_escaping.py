@@ -20,7 +20,7 @@ import importlib
 colophon_module = importlib.import_module("analysis.report.colophon")
 from analysis.report.changes import what_changed
 
-from conftest import REPO
+from hostile_cli import REPO
 
 NAME = "evil`<img src=x onerror=document.title=1>`brief`#text(fill:red)[PWNED-TYPST];`{=typst}.csv"
 

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, assert_clean_refusal, run_cli, tree_hashes
+from hostile_cli import REPO, assert_clean_refusal, run_cli, tree_hashes
 
 sys.path.insert(0, str(REPO / "tests" / "renderer"))
 from chromium_cdp import Chromium, chromium_path, serve  # noqa: E402

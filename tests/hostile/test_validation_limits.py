@@ -15,7 +15,7 @@ import pytest
 
 from analysis.data.simulate import simulate_customers
 
-from conftest import REPO, assert_clean_refusal, run_cli
+from hostile_cli import REPO, assert_clean_refusal, run_cli
 
 
 @pytest.fixture(scope="module")
