@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from chromium_cdp import Chromium, chromium_path, serve
-from conftest import SCREENSHOTS
+from render_helpers import SCREENSHOTS
 
 # Skipped on a workstation without Chromium, never under CI (CI=true), where it must fail instead.
 pytestmark = pytest.mark.skipif(chromium_path() is None and os.environ.get("CI") != "true",

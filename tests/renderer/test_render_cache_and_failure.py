@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, sha256_tree, write_project
+from render_helpers import REPO, sha256_tree, write_project
 
 from renderer import ChunkError, render_project
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import write_project
+from render_helpers import write_project
 from PIL import Image
 
 from renderer import render_project
