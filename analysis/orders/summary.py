@@ -194,7 +194,9 @@ def build_summary(location: str, as_of: str | date | None = None, *, roles: Colu
 def summary_from_environment(environ: dict[str, str] | None = None) -> SegmentationSummary:
     """The chapter's entry point: ``$ORDER_LOG`` (or the default log), as of ``$ORDER_LOG_AS_OF``.
 
-    ``$ORDER_LOG_AS_OF`` (YYYY-MM-DD) defaults to the last day of the log;
+    ``$ORDER_LOG_AS_OF`` (YYYY-MM-DD) defaults to the last day of a configured log, and to the
+    day the default customer table was derived (``config.DEFAULT_ORDER_LOG_AS_OF``) for the
+    default log, so the chapter describes the same customers as the model;
     ``$ORDER_LOG_COLUMNS`` maps roles as ``customer=cust_id,date=ts``. The CRM labels come
     from the model's customer table (``$CUSTOMER_DATA``, else ``data/customers.csv``).
 
@@ -211,7 +213,8 @@ def summary_from_environment(environ: dict[str, str] | None = None) -> Segmentat
     labels_path = Path(labels).expanduser().resolve() if labels else config.DEFAULT_DATA
     which = f"${ORDER_LOG_ENV}" if configured else "the default order log"
     try:
-        return build_summary(location, environ.get(ORDER_LOG_AS_OF_ENV) or None,
+        as_of = environ.get(ORDER_LOG_AS_OF_ENV) or (None if configured else config.DEFAULT_ORDER_LOG_AS_OF)
+        return build_summary(location, as_of,
                              roles=parse_column_roles(specs), labels_path=labels_path, configured=configured)
     except OrderLogError as error:
         raise OrderLogError(f"Segmentation chapter, {which}: {error}") from error

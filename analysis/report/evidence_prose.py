@@ -118,8 +118,9 @@ def claims_summary(ev: ModelEvidence) -> str:
     models = sorted({m for c in ev.evidence.claims for m in c.models})
     names = ", ".join(labels.get(m, m) for m in models)
     lead = (f"Each headline claim was checked in {len(models)} models ({names})." if len(models) > 1 else
-            f"Only the brief's linear model passes the admission check (at most 1% negative fitted values), "
-            "so the claims could not be checked against a competing model.")
+            "No competing model passes the admission check (negative fitted values for no more customers "
+            "than the brief's linear model), so no claim could be checked against an alternative and none "
+            "is stated firmly.")
     if not fragile and len(models) > 1:
         return md(lead + " Every claim holds in all of them, so each is stated firmly.")
     if not fragile:

@@ -99,7 +99,8 @@ def claims_robustness(ev: ModelEvidence) -> GT:
                        subtitle="Each claim in each model that passes the checks", numeric=models,
                        labels={"claim": "Claim", "robust": "Robust", **{m: labels[m] for m in models}},
                        notes=["✗: the model disagrees with the linear model's claim. Admitted models: the linear one and "
-                              "competitors with at most 1% negative fitted values."])
+                              "competitors with negative fitted values for no more customers than it has (or 1%). "
+                              "A claim is robust only when at least one competitor is admitted and all agree."])
 
 
 def segment_value(ev: ModelEvidence) -> GT:
