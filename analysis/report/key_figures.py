@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..io.escape_typst import typst_string
 from ..model.results import ModelResults
+from ._sentences import contrast
 from .prose import (PREMIUM_LEVEL, WIN_BACK_SEGMENT, high_value_premium_usd, misaligned_at_risk_count,
                     premium_baseline, r_squared_display, value_of_one_more_order)
 
@@ -31,11 +32,14 @@ class KeyFigure:
     label: str
 
 
-def key_figures(r: ModelResults) -> tuple[KeyFigure, ...]:
-    """Fit, the value of one more order, the premium a CRM label carries, the win-back pool."""
-    baseline = premium_baseline(r)
-    premium = (f"{PREMIUM_LEVEL} premium over {baseline} customers with the same recency, "
-               f"frequency and basket" if baseline is not None else f"{PREMIUM_LEVEL} premium (no comparison segment)")
+def key_figures(r: ModelResults, high_value_robust: bool | None = None) -> tuple[KeyFigure, ...]:
+    """Fit, the value of one more order, the High Value label's contrast, the win-back pool.
+
+    The contrast is called a premium only when its interval excludes zero and it holds in
+    every admissible competing model (``high_value_robust``, from the claims check);
+    otherwise the tile says what stands in the way.
+    """
+    premium = _label_contrast_words(r, high_value_robust)
     return (
         KeyFigure(r_squared_display(r), "of the variation in customer value explained by RFM and the CRM label"),
         KeyFigure(value_of_one_more_order(r), "customer value per extra order in 12 months, other signals held constant"),
@@ -43,6 +47,19 @@ def key_figures(r: ModelResults) -> tuple[KeyFigure, ...]:
         KeyFigure(misaligned_at_risk_count(r),
                   f"{WIN_BACK_SEGMENT} customers whose RFM says high value: the win-back pool"),
     )
+
+
+def _label_contrast_words(r: ModelResults, robust: bool | None) -> str:
+    baseline = premium_baseline(r)
+    if baseline is None:
+        return f"{PREMIUM_LEVEL} contrast (no comparison segment)"
+    _, low, high = contrast(r, PREMIUM_LEVEL, baseline)
+    same = f"{baseline} customers with the same R, F and M"
+    if low <= 0 <= high:
+        return f"{PREMIUM_LEVEL} vs {same}: not distinguishable from zero"
+    if robust is not True:
+        return f"{PREMIUM_LEVEL} vs {same}: depends on the model"
+    return f"{PREMIUM_LEVEL} premium over {same}" if low > 0 else f"{PREMIUM_LEVEL} below {same}"
 
 
 def typst_tiles(figures: tuple[KeyFigure, ...]) -> str:

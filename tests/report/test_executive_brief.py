@@ -53,3 +53,22 @@ def test_page_one_is_figures_chart_findings_and_the_brief_has_two_pages(report_s
     assert max(positions) < chart < findings, (positions, chart, findings)
     assert "Recommended actions" not in first and "Recommended actions" in second
     assert "Table 1" in second and "Provenance" in second
+
+
+def _contrast_tile(r, robust):
+    return key_figures.key_figures(r, robust)[2].label
+
+
+def test_the_label_tile_says_premium_only_for_a_robust_interval_clear_of_zero(results, simulated_results):
+    from analysis.report._sentences import contrast
+
+    _, low, high = contrast(simulated_results, "High Value", "Low Value")
+    assert low > 0  # the linear-truth cohort's label carries clear value
+    assert "premium" in _contrast_tile(simulated_results, True)
+    assert "depends on the model" in _contrast_tile(simulated_results, False)
+    assert "premium" not in _contrast_tile(simulated_results, None)  # not checked against competitors
+    _, low, high = contrast(results, "High Value", "Low Value")
+    if low <= 0 <= high:  # the default data: an interval across zero is never a premium, robust or not
+        for robust in (True, False, None):
+            assert "not distinguishable from zero" in _contrast_tile(results, robust)
+            assert "premium" not in _contrast_tile(results, robust)
