@@ -99,6 +99,6 @@ def test_extra_sections_and_files_join_the_set_and_stamp_the_downloads(results, 
 def test_a_non_finite_extra_value_is_refused_before_any_file_changes(results, tmp_path):
     write_downloads(results, tmp_path)
     before = (tmp_path / "model.json").read_bytes()
-    with pytest.raises(ValueError):
+    with pytest.raises(AnalysisError, match="non-strict JSON"):
         write_downloads(results, tmp_path, extra_json={"customer_futures": {"auc": float("nan")}})
     assert (tmp_path / "model.json").read_bytes() == before
