@@ -46,6 +46,9 @@ def cacheable(run):
     """The run without the fitted library models (not picklable, and never rendered)."""
     changes = {name: dataclasses.replace(getattr(run, name), model=None)
                for name in ("bgnbd", "gamma_gamma") if getattr(run, name) is not None}
+    if run.season_adjusted is not None:
+        changes["season_adjusted"] = dataclasses.replace(
+            run.season_adjusted, bgnbd=dataclasses.replace(run.season_adjusted.bgnbd, model=None))
     return dataclasses.replace(run, **changes)
 
 

@@ -24,7 +24,7 @@ models need the first purchase date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import ibis
@@ -54,11 +54,20 @@ class CustomerHistory:
         The RFM customer table joined with :data:`HISTORY_COLUMNS`, sorted by CustomerID.
     holdout_weeks : float
         Length of the holdout that the log actually covers, in weeks (0 without holdout).
+    monthly_repeat_purchases : pandas.DataFrame
+        ``year, month, purchases``: repeat purchases (purchase days other than a customer's
+        first) per calendar month **up to as-of**, for the seasonal index; never the holdout.
     """
 
     rfm: RFMRun
     customers: pd.DataFrame
     holdout_weeks: float
+    monthly_repeat_purchases: pd.DataFrame
+
+    @property
+    def holdout_end(self) -> date:
+        """Last day of the holdout that the log covers (as-of itself without holdout)."""
+        return self.rfm.params.as_of + timedelta(days=round(self.holdout_weeks * DAYS_PER_WEEK))
 
     @property
     def holdout_status(self) -> str:
@@ -104,7 +113,27 @@ def read_history(location: str | Path, as_of: date | str | None = None, *,
     customers = rfm.customers.merge(summaries, on="CustomerID", how="left", validate="one_to_one")
     covered_end = min(rfm.last_day, rfm.params.holdout_end) if rfm.params.holdout_months else rfm.params.as_of
     holdout_weeks = max((covered_end - rfm.params.as_of).days, 0) / DAYS_PER_WEEK
-    return CustomerHistory(rfm=rfm, customers=customers, holdout_weeks=holdout_weeks)
+    monthly = repeat_purchases_by_month_expr(lines, rfm.params.as_of).to_pyarrow().to_pandas()
+    return CustomerHistory(rfm=rfm, customers=customers, holdout_weeks=holdout_weeks,
+                           monthly_repeat_purchases=monthly)
+
+
+def _calibration_days(lines: ibis.Table, as_of_literal) -> tuple[ibis.Table, ibis.Table]:
+    """Every purchase day (``customer, day, cents, orders, largest``), and those up to as-of marked ``is_first``."""
+    orders = net_orders(lines)  # rfm's order rule: a fully cancelled order is no order, no purchase day
+    days = orders.group_by(["customer", "day"]).aggregate(cents=orders.cents.sum(),
+                                                         orders=orders.order_key.count(),
+                                                         largest=orders.cents.max())
+    past = days.filter(days.day <= as_of_literal)
+    return days, past.mutate(is_first=past.day == past.day.min().over(group_by=past.customer))
+
+
+def repeat_purchases_by_month_expr(lines: ibis.Table, as_of: date) -> ibis.Table:
+    """``year, month, purchases``: repeat purchase days per calendar month on or before ``as_of`` only."""
+    _, past = _calibration_days(lines, ibis.literal(as_of))
+    repeat = past.filter(~past.is_first)
+    return (repeat.group_by([repeat.day.year().name("year"), repeat.day.month().name("month")])
+            .aggregate(purchases=repeat.day.count()).order_by(["year", "month"]))
 
 
 def purchase_summaries_expr(lines: ibis.Table, as_of: date, holdout_end: date) -> ibis.Table:
@@ -118,13 +147,7 @@ def purchase_summaries_expr(lines: ibis.Table, as_of: date, holdout_end: date) -
         End of calibration (inclusive) and of the holdout (inclusive).
     """
     as_of_literal, end_literal = ibis.literal(as_of), ibis.literal(holdout_end)
-    orders = net_orders(lines)  # rfm's order rule: a fully cancelled order is no order, no purchase day
-    days = orders.group_by(["customer", "day"]).aggregate(cents=orders.cents.sum(),
-                                                         orders=orders.order_key.count(),
-                                                         largest=orders.cents.max())
-    past = days.filter(days.day <= as_of_literal)
-    first_day = past.day.min().over(group_by=past.customer)
-    past = past.mutate(is_first=past.day == first_day)
+    days, past = _calibration_days(lines, as_of_literal)
     calibration = past.group_by("customer").aggregate(
         first_day=past.day.min(), last_day=past.day.max(), purchases=past.day.count(),
         orders=past.orders.sum(), cents=past.cents.sum(),

@@ -36,6 +36,9 @@ class HoldoutValidation:
         ``repeat_purchases`` (0..6, "7+"), ``customers, predicted_mean, actual_mean``.
     by_decile : pandas.DataFrame
         ``decile`` (1 = lowest predicted CLV), ``customers, predicted_revenue, actual_revenue``.
+    season_adjusted_purchases : float or None
+        Sum of the season-adjusted forecast (:mod:`analysis.futures.seasonality`); None when
+        the seasonal index could not be estimated. With one, ``by_frequency`` also has ``adjusted_mean``.
     """
 
     weeks: float
@@ -47,11 +50,19 @@ class HoldoutValidation:
     revenue_mae: float
     by_frequency: pd.DataFrame
     by_decile: pd.DataFrame
+    season_adjusted_purchases: float | None = None
 
     @property
     def purchases_error(self) -> float:
         """Aggregate error of predicted holdout purchases, as a share of actual (+ = over-prediction)."""
         return _relative_error(self.predicted_purchases, self.actual_purchases)
+
+    @property
+    def season_adjusted_error(self) -> float:
+        """Aggregate error of the season-adjusted purchase forecast (NaN without one)."""
+        if self.season_adjusted_purchases is None:
+            return float("nan")
+        return _relative_error(self.season_adjusted_purchases, self.actual_purchases)
 
     @property
     def revenue_error(self) -> float:
@@ -63,7 +74,8 @@ class HoldoutValidation:
         return {"months": months, "weeks": self.weeks,
                 "predicted_purchases": self.predicted_purchases, "actual_purchases": self.actual_purchases,
                 "predicted_revenue": self.predicted_revenue, "actual_revenue": self.actual_revenue,
-                "purchases_mae": self.purchases_mae, "revenue_mae": self.revenue_mae}
+                "purchases_mae": self.purchases_mae, "revenue_mae": self.revenue_mae,
+                "season_adjusted_purchases": self.season_adjusted_purchases}
 
 
 def _relative_error(predicted: float, actual: float) -> float:
@@ -72,7 +84,7 @@ def _relative_error(predicted: float, actual: float) -> float:
 
 def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, actual_purchases: np.ndarray,
                      predicted_clv: np.ndarray, predicted_revenue: np.ndarray, actual_revenue: np.ndarray,
-                     weeks: float) -> HoldoutValidation:
+                     weeks: float, adjusted_purchases: np.ndarray | None = None) -> HoldoutValidation:
     """Compare per-customer holdout predictions with what happened.
 
     Parameters
@@ -87,14 +99,19 @@ def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, act
         Holdout revenue, expected (purchases x expected spend) and observed.
     weeks : float
         Holdout length.
+    adjusted_purchases : array, optional
+        The season-adjusted forecast of holdout purchases, validated alongside.
     """
     frame = pd.DataFrame({
         "bin": np.minimum(np.asarray(frequency, dtype=int), TOP_PURCHASE_BIN),
         "predicted": predicted_purchases, "actual": actual_purchases,
+        "adjusted": np.nan if adjusted_purchases is None else adjusted_purchases,
     })
     grouped = frame.groupby("bin")
     by_frequency = pd.DataFrame({"customers": grouped.size(), "predicted_mean": grouped["predicted"].mean(),
                                  "actual_mean": grouped["actual"].mean()}).reset_index()
+    if adjusted_purchases is not None:
+        by_frequency["adjusted_mean"] = grouped["adjusted"].mean().to_numpy()
     by_frequency.insert(0, "repeat_purchases",
                         [f"{b}+" if b == TOP_PURCHASE_BIN else str(b) for b in by_frequency.pop("bin")])
 
@@ -110,6 +127,7 @@ def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, act
         purchases_mae=float(np.mean(np.abs(np.asarray(predicted_purchases) - actual_purchases))),
         revenue_mae=float(np.mean(np.abs(np.asarray(predicted_revenue) - actual_revenue))),
         by_frequency=by_frequency, by_decile=by_decile,
+        season_adjusted_purchases=None if adjusted_purchases is None else float(np.sum(adjusted_purchases)),
     )
 
 

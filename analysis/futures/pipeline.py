@@ -25,13 +25,16 @@ from .history import CustomerHistory, read_history
 from .holdout import HoldoutValidation, validate_holdout
 from .models import WEEKS_PER_MONTH, BGNBDFit, GammaGammaFit, fit_bgnbd, fit_gamma_gamma
 from .options import DEFAULT_HORIZON_MONTHS, DEFAULT_MONTHLY_DISCOUNT, FuturesOptions
+from .seasonality import SeasonAdjusted, season_adjusted_fit
 
 @dataclass(frozen=True)
 class FuturesRun:
     """Everything the chapter, the downloads and the brief need.
 
-    ``bgnbd``, ``gamma_gamma``, ``holdout``, ``churn`` and ``clusters`` are ``None``
-    when skipped; ``skipped`` then holds the reason under the same name.
+    ``bgnbd``, ``gamma_gamma``, ``holdout``, ``churn``, ``clusters`` and ``season_adjusted``
+    are ``None`` when skipped; ``skipped`` then holds the reason under the same name.
+    ``season_adjusted`` is BG/NBD refitted in season-weighted time (validated on the holdout
+    next to the plain forecast); every other prediction is the plain BG/NBD's.
     """
 
     source: str
@@ -49,6 +52,7 @@ class FuturesRun:
     churn: ChurnComparison | None = None
     clusters: Clusters | None = None
     win_back: pd.DataFrame | None = None
+    season_adjusted: SeasonAdjusted | None = None
     fitted_customers: int = 0
     recent_activity_ratio: float = float("nan")
     skipped: dict[str, str] = field(default_factory=dict)
@@ -113,14 +117,20 @@ def futures_from_history(history: CustomerHistory, options: FuturesOptions = Fut
         bgnbd, customers, options.horizon_months, options.monthly_discount)
     customers["churn_probability"] = bgnbd.p_no_purchase(customers, horizon_weeks)
 
-    holdout = churn = None
+    holdout = churn = season_adjusted = None
     if history.holdout_status in (HOLDOUT_FULL, HOLDOUT_PARTIAL) and history.holdout_weeks > 0:
         predicted = bgnbd.expected_purchases(customers, history.holdout_weeks)
         customers["predicted_holdout_purchases"] = predicted
+        adjusted = _attempt(skipped, "season_adjustment", season_adjusted_fit, customers, training.index,
+                            history.monthly_repeat_purchases, history.rfm.first_day, history.rfm.params.as_of,
+                            history.holdout_end)
+        if adjusted is not None:
+            season_adjusted, customers["season_adjusted_holdout_purchases"] = adjusted
         holdout = validate_holdout(
             customers["frequency"].to_numpy(), predicted, customers["holdout_purchases"].to_numpy(),
             customers["clv"].to_numpy(), predicted * customers["expected_spend"].to_numpy(),
-            customers["holdout_revenue"].to_numpy(), history.holdout_weeks)
+            customers["holdout_revenue"].to_numpy(), history.holdout_weeks,
+            None if adjusted is None else adjusted[1])
         churn = _attempt(skipped, "churn", compare_churn, customers, customers["p_alive"].to_numpy(),
                          bgnbd.p_no_purchase(customers, history.holdout_weeks))
     else:
@@ -129,7 +139,8 @@ def futures_from_history(history: CustomerHistory, options: FuturesOptions = Fut
         skipped["holdout"] = skipped["churn"] = reason
     win_back = win_back_list(customers, customers["churn_probability"].to_numpy())
     return FuturesRun(customers=customers, skipped=skipped, bgnbd=bgnbd, gamma_gamma=gamma_gamma,
-                      holdout=holdout, churn=churn, win_back=win_back, fitted_customers=len(training), **common)
+                      holdout=holdout, churn=churn, win_back=win_back, season_adjusted=season_adjusted,
+                      fitted_customers=len(training), **common)
 
 
 def _attempt(skipped: dict[str, str], section: str, compute, *args):

@@ -20,16 +20,14 @@ from .anomalies import ORDERS_PER_DAY_LIMIT, REVIEW_NOTE, Z_LIMIT
 from .churn import DEFINITION, PREDICTORS, overlap
 from .clusters import cross_tab
 from .pipeline import FuturesRun
+# The holdout section lives in report_holdout; re-exported so the chapter reads one module.
+from .report_holdout import (ACCURATE_SHARE, ACTUAL, BUSY_END_RATIO, PREDICTED,  # noqa: F401
+                             default_data_note, money, season_forecast_sentence, season_index_sentence,
+                             validation_figure, validation_sentence)
 
-ACCURATE_SHARE = 0.10        # aggregate error within ±10%: "close"
 INDEPENDENCE_LIMIT = 0.30    # |r| above this: Gamma-Gamma's assumption is doubtful
 AUC_TIE = 0.01               # AUCs closer than this: "about as well"
 STABLE_ARI = 0.90            # every re-seeded ARI above this: "stable"
-BUSY_END_RATIO = 1.20        # last 2 months 20% busier than the 10 before: steady-rate caveat
-PREDICTED, ACTUAL = "#2C5F8A", "#C8553D"
-def money(value: float, decimals: int = 0) -> str:
-    """Dollars for Markdown prose: ``\\$`` so Pandoc never pairs two amounts into TeX math."""
-    return usd(value, decimals).replace("$", "\\$")
 
 
 def introduction(run: FuturesRun | None) -> str:
@@ -115,53 +113,6 @@ def spend_sentence(run: FuturesRun | None) -> str:
                "so CLV may be biased for the most and least frequent buyers")
     return (f"Among repeat customers, the correlation between the number of repeat purchases and mean "
             f"spend is {r:+.2f}, {verdict} (limit used: |r| ≤ {INDEPENDENCE_LIMIT:.2f}).")
-
-
-# ---- holdout ----------------------------------------------------------------------------------
-
-def validation_sentence(run: FuturesRun | None) -> str:
-    """Predicted against actual holdout purchases and revenue, with the direction of the error."""
-    if _shown(run, "holdout") is None:
-        return ""
-    h = run.holdout
-
-    def describe(error: float) -> str:
-        direction = "over" if error > 0 else "under"
-        closeness = "within" if abs(error) <= ACCURATE_SHARE else "outside"
-        return f"{direction}-predicted by {percent(abs(error))}, {closeness} ±{percent(ACCURATE_SHARE, 0)}"
-
-    return (f"Over the {number(h.weeks, 1)}-week holdout the model expected {number(h.predicted_purchases, 0)} "
-            f"purchases and customers made {number(h.actual_purchases, 0)}: {describe(h.purchases_error)}. "
-            f"Holdout revenue was {describe(h.revenue_error)} ({money(h.predicted_revenue)} expected, "
-            f"{money(h.actual_revenue)} actual). Per customer, the mean absolute error is "
-            f"{number(h.purchases_mae, 2)} purchases and {money(h.revenue_mae, 2)} of revenue.")
-
-
-def validation_figure(run: FuturesRun | None, ax=None) -> Figure | None:
-    """Left: mean holdout purchases by calibration repeat purchases. Right: revenue by CLV decile."""
-    if _shown(run, "holdout") is None:
-        return None
-    h = run.holdout
-    with house_style():
-        figure, (left, right) = new_figure(2, (1, 2), 3.2, ax)
-        x = range(len(h.by_frequency))
-        left.plot(list(x), h.by_frequency["predicted_mean"], marker="o", color=PREDICTED, label="Predicted")
-        left.plot(list(x), h.by_frequency["actual_mean"], marker="s", color=ACTUAL, label="Actual")
-        left.set_xticks(list(x), list(h.by_frequency["repeat_purchases"]))
-        left.set_xlabel("Repeat purchases in calibration")
-        left.set_ylabel("Mean holdout purchases")
-        left.legend()
-        d = h.by_decile
-        width = 0.4
-        right.bar(d["decile"] - width / 2, d["predicted_revenue"], width, color=PREDICTED, label="Predicted")
-        right.bar(d["decile"] + width / 2, d["actual_revenue"], width, color=ACTUAL, label="Actual")
-        right.set_xticks(list(d["decile"]))
-        right.set_xlabel("Decile of predicted CLV (10 = highest)")
-        right.set_ylabel("Holdout revenue ($)")
-        right.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-        for axis in (left, right):
-            style_axes(axis, grid_axis="y")
-    return figure
 
 
 # ---- churn ------------------------------------------------------------------------------------
@@ -362,26 +313,6 @@ def misalignment_overlap_sentence(run: FuturesRun | None, model_customers: pd.Da
             f"({percent(meet.share_of_win_back, 0)}) are also among the {integer(meet.other)} customers the "
             "model chapter flags as misaligned (CRM label out of line with modelled value); the other "
             f"{integer(meet.win_back - meet.both)} are at risk without being mislabelled.")
-
-
-def default_data_note(run: FuturesRun | None, is_default: bool) -> str:
-    """Which months the check covers on the default data, and why a miss is left as measured.
-
-    ``is_default``: the run is the default log read as ``data/customers.csv`` was derived
-    (same as-of, same labels), so the holdout here is CustomerValue's holdout there.
-    """
-    if not is_default or _shown(run, "holdout") is None:
-        return ""
-    text = (f"These are the customers of `data/customers.csv`, derived from the same log as of the same day "
-            f"({run.as_of}), so the holdout checked here is the {run.holdout_months} months whose revenue "
-            "enters their CustomerValue.")
-    if abs(run.holdout.purchases_error) > ACCURATE_SHARE:
-        why = (" BG/NBD has no seasonality and the calibration ends on a busy stretch (see the note at the top), so"
-               if run.recent_activity_ratio >= BUSY_END_RATIO else "")
-        text += (f"{why} the error above is reported as measured: neither the simulated business nor the model "
-                 "was adjusted to close it.")
-        text = text.replace(". the error", ". The error")
-    return text
 
 
 def is_default_request() -> bool:
