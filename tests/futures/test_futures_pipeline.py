@@ -98,3 +98,10 @@ def test_partial_holdout_is_validated_over_the_weeks_it_covers_and_stated(simula
     assert run.holdout_weeks == pytest.approx((last_day - pd.Timestamp("2011-09-30").date()).days / 7)
     assert run.holdout.weeks == run.holdout_weeks < 26
     assert "validation covers" in introduction(run)
+
+
+def test_under_two_years_of_calibration_the_season_adjustment_is_skipped_with_the_reason(simulated_run):
+    assert simulated_run.season_adjusted is None
+    assert simulated_run.holdout.season_adjusted_purchases is None
+    assert "two complete years of calibration months" in simulated_run.skipped["season_adjustment"]
+    assert model_json_section(simulated_run)["season_adjustment"] is None

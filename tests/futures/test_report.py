@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 import pytest
@@ -121,3 +122,56 @@ def test_default_data_note_states_a_miss_only_outside_ten_percent(simulated_run,
     assert note.startswith("These are the customers of `data/customers.csv`")
     assert ("reported as measured" in note) is miss_stated
     assert report.default_data_note(run, False) == ""
+
+
+# ---- the season-adjusted forecast -------------------------------------------------------------
+
+PLAIN_TEXT = re.compile(r"[`*_\[\]>{}|\\~^$]|<(?! )|^#|\n")  # inline values carry no markup
+
+
+def seasonal(run, adjusted: float, plain: float = 1175.0, actual: float = 1000.0):
+    from analysis.futures.seasonality import SeasonAdjusted, SeasonalIndex
+
+    factors = (1.0, 0.9, 1.0, 1.0, 1.0, 0.95, 0.9, 0.85, 0.95, 1.05, 1.15, 1.25)
+    index = SeasonalIndex(by_month=factors, first_month="2023-01", last_month="2024-12", months=24)
+    holdout = dataclasses.replace(holdout_with(plain, actual), season_adjusted_purchases=adjusted)
+    return dataclasses.replace(run, holdout=holdout, season_adjusted=SeasonAdjusted(
+        index=index, bgnbd=run.bgnbd, holdout_weeks=25.4, holdout_index=0.98))
+
+
+@pytest.mark.parametrize("adjusted, expected", [
+    (1077, "over-predicted by 7.7%, within ±10%, closer than the plain model (over-predicted by 17.5%)"),
+    (820, "under-predicted by 18.0%, outside ±10%, no closer than the plain model (over-predicted by 17.5%)"),
+])
+def test_season_forecast_sentence_states_its_error_and_the_comparison_both_ways(simulated_run, adjusted, expected):
+    sentence = report.season_forecast_sentence(seasonal(simulated_run, adjusted))
+    assert expected in sentence and f"expected {adjusted:,} holdout purchases" in sentence
+    assert not PLAIN_TEXT.search(sentence)
+
+
+def test_season_index_sentence_names_its_months_peak_and_holdout_factor(simulated_run):
+    sentence = report.season_index_sentence(seasonal(simulated_run, 1077))
+    assert "24 complete calibration months (2023-01 to 2024-12) and never from the holdout" in sentence
+    assert "highest in December (1.25 times the trend) and lowest in August (0.85)" in sentence
+    assert "holdout months average 0.98" in sentence and not PLAIN_TEXT.search(sentence)
+
+
+def test_without_an_index_the_season_sentences_say_why_and_without_a_run_nothing(simulated_run):
+    assert report.season_index_sentence(simulated_run) == (
+        f"No season-adjusted forecast: {simulated_run.skipped['season_adjustment']}.")
+    assert report.season_forecast_sentence(simulated_run) == ""
+    assert report.season_index_sentence(None) == report.season_forecast_sentence(None) == ""
+
+
+@pytest.mark.parametrize("plain, adjusted, wording", [
+    (1175, 1077, "the season-adjusted forecast, whose index saw only calibration months, is within ±10%"),
+    (1175, 1150, "Neither the plain nor the season-adjusted forecast is within ±10%: the error is reported as measured"),
+    (1050, 1020, None),
+])
+def test_default_data_note_on_the_two_forecasts(simulated_run, plain, adjusted, wording):
+    note = report.default_data_note(seasonal(simulated_run, adjusted, plain=plain), True)
+    assert note.startswith("These are the customers of `data/customers.csv`")
+    if wording is None:
+        assert "reported as measured" not in note and "within" not in note
+    else:
+        assert wording in note and "reported as measured" in note
