@@ -67,10 +67,16 @@ def _build_parser() -> argparse.ArgumentParser:
     rfm.add_argument("--holdout-months", dest="holdout_months", type=int, default=6)
     rfm.add_argument("--dedupe", choices=("auto", "always", "never"), default="auto",
                      help="remove identical lines: auto = only when the log has an order column")
-    rfm.add_argument("--labels", type=Path, default=None, metavar="CSV",
-                     help="CRM labels (CustomerID, Segment) to use as Segment instead of the R x F rule")
-    futures_command.add_parser(sub)
+    # rfm and futures read the log the same way, so they take the same label file.
+    for command in (rfm, futures_command.add_parser(sub)):
+        _add_labels_option(command)
     return parser
+
+
+def _add_labels_option(command: argparse.ArgumentParser) -> None:
+    """``--labels CSV``: the CRM's labels as Segment (:mod:`analysis.orders.labels`)."""
+    command.add_argument("--labels", type=Path, default=None, metavar="CSV",
+                         help="CRM labels (CustomerID, Segment) to use as Segment instead of the R x F rule")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -55,7 +55,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except ValueError as error:
         raise AnalysisError(f"--horizon-months/--monthly-discount: {error}") from None
     result = compute_futures(args.orders, args.as_of, roles=parse_column_roles(args.column), margin=args.margin,
-                             holdout_months=args.holdout_months, options=options)
+                             holdout_months=args.holdout_months, options=options,
+                             labels=args.labels)
     block = model_json_section(result)
     write_customer_futures(result, args.out_dir / CUSTOMER_FUTURES_FILE)
     with atomic_output(args.out_dir / MODEL_JSON_BLOCK_FILE) as temporary:
@@ -69,6 +70,9 @@ def format_log(result, out_dir: Path | None = None) -> str:
     lines = [f"read {result.source}: {len(result.customers):,} customers as of {result.as_of}, "
              f"{result.repeat_customers:,} with a repeat purchase; holdout {result.holdout_status} "
              f"({result.holdout_weeks:.1f} weeks)"]
+    from ..orders.labels import segment_source_line  # the run has read the log: analysis.orders is loaded
+
+    lines.append(segment_source_line(result.labels, result.as_of))
     if result.bgnbd:
         b = result.bgnbd
         lines.append(f"BG/NBD (weeks): r={b.r:.3g} alpha={b.alpha:.4g} a={b.a:.3g} b={b.b:.4g} "
@@ -82,6 +86,10 @@ def format_log(result, out_dir: Path | None = None) -> str:
         h = result.holdout
         lines.append(f"holdout: predicted {h.predicted_purchases:,.0f} purchases, actual {h.actual_purchases:,.0f} "
                      f"({h.purchases_error:+.1%}); revenue {h.revenue_error:+.1%}")
+        if h.season_adjusted_purchases is not None:
+            lines.append(f"holdout, season-adjusted BG/NBD: predicted {h.season_adjusted_purchases:,.0f} purchases "
+                         f"({h.season_adjusted_error:+.1%}); holdout months' seasonal index "
+                         f"{result.season_adjusted.holdout_index:.3f}")
     if result.churn:
         lines += [f"churn {row.label}: AUC {row.auc:.3f}, Brier {row.brier:.3f}"
                   for row in result.churn.metrics.itertuples()]

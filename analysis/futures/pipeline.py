@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..orders.labels import LabelJoin
 from ..orders.pipeline import HOLDOUT_FULL, HOLDOUT_PARTIAL
 from ..orders.roles import ColumnRoles
 from .anomalies import Anomalies, flag_anomalies
@@ -53,6 +54,7 @@ class FuturesRun:
     clusters: Clusters | None = None
     win_back: pd.DataFrame | None = None
     season_adjusted: SeasonAdjusted | None = None
+    labels: LabelJoin | None = None  # how ``--labels`` was joined; None: Segment is the R x F rule
     fitted_customers: int = 0
     recent_activity_ratio: float = float("nan")
     skipped: dict[str, str] = field(default_factory=dict)
@@ -99,7 +101,7 @@ def futures_from_history(history: CustomerHistory, options: FuturesOptions = Fut
     common = dict(source=history.rfm.source, as_of=history.rfm.params.as_of, margin=history.rfm.params.margin,
                   holdout_months=history.rfm.params.holdout_months, holdout_status=history.holdout_status,
                   holdout_weeks=history.holdout_weeks, options=options, anomalies=anomalies, clusters=clusters,
-                  recent_activity_ratio=history.recent_activity_ratio)
+                  recent_activity_ratio=history.recent_activity_ratio, labels=history.rfm.labels)
     training = customers[~customers["anomaly"]] if options.exclude_anomalies else customers
     bgnbd = _attempt(skipped, "bgnbd", fit_bgnbd, training)
     gamma_gamma = _attempt(skipped, "gamma_gamma", fit_gamma_gamma, training) if bgnbd is not None else None

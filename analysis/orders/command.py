@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..io.atomic import atomic_output
+from .labels import segment_source_line
 from .pipeline import RFMRun, derive_customers
 from .roles import parse_column_roles
 from .transform import MONEY_COLUMNS, OUTPUT_COLUMNS
@@ -80,11 +81,7 @@ def format_log(run: RFMRun, out_path: Path | None = None) -> str:
     lines.append(f"as of {p.as_of}: window {p.window_start} (excl.) to {p.as_of}; "
                  f"holdout to {p.holdout_end} ({p.holdout_months} months, {run.holdout}); margin {p.margin:.0%}")
     lines += [f"note: {note}" for note in run.notes()]
-    if run.labels is not None:
-        lines.append(f"Segment: CRM labels from {run.labels.source} for all {run.labels.labelled:,} customers "
-                     f"({run.labels.ignored:,} labelled IDs without an order by {p.as_of} ignored)")
-    else:
-        lines.append("Segment: rule-based label of the R x F segment (no --labels file)")
+    lines.append(segment_source_line(run.labels, p.as_of))
     sizes = run.customers["Segment"].value_counts()
     lines.append("segments: " + ", ".join(f"{label} {int(n):,}" for label, n in sizes.items()))
     target = f" to {out_path}" if out_path is not None else ""

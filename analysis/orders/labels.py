@@ -43,6 +43,14 @@ class LabelJoin:
     ignored: int
 
 
+def segment_source_line(labels: LabelJoin | None, as_of) -> str:
+    """The command log's line on where ``Segment`` came from (``rfm`` and ``futures`` alike)."""
+    if labels is None:
+        return "Segment: rule-based label of the R x F segment (no --labels file)"
+    return (f"Segment: CRM labels from {labels.source} for all {labels.labelled:,} customers "
+            f"({labels.ignored:,} labelled IDs without an order by {as_of} ignored)")
+
+
 def read_crm_labels(path: Path) -> pd.DataFrame:
     """Read and check a label file: ``CustomerID`` (text) -> ``Segment`` (a contract label).
 
