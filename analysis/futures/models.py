@@ -16,7 +16,8 @@ import contextlib
 import io
 import logging
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,36 @@ def _values(array) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class BGNBDFit:
+class _LibraryFit:
+    """What both fits share: the customers fitted, the fitted pymc-marketing model, predictions from it.
+
+    A subclass declares its population parameters as its own fields (they are what
+    :meth:`as_dict` returns) and ``COLUMNS``, the summary columns its model reads.
+    ``model`` is ``None`` after :func:`analysis.futures.cache.cacheable` (compiled graphs do
+    not pickle); every prediction the report needs was made before that.
+    """
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+    customers: int
+    model: object = field(repr=False, compare=False, kw_only=True)
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """The subclass's own fields, in declaration order."""
+        shared = {f.name for f in fields(_LibraryFit)}
+        return tuple(f.name for f in fields(cls) if f.name not in shared)
+
+    def as_dict(self) -> dict[str, float]:
+        """The population parameters by name (model.json's block)."""
+        return {name: getattr(self, name) for name in self.parameter_names()}
+
+    def _predict(self, method: str, summaries: pd.DataFrame, **options) -> np.ndarray:
+        with _quiet():
+            return _values(getattr(self.model, method)(data=_model_frame(summaries, self.COLUMNS), **options))
+
+
+@dataclass(frozen=True)
+class BGNBDFit(_LibraryFit):
     """Fitted BG/NBD: population parameters and the fitted library model.
 
     Attributes
@@ -77,37 +107,27 @@ class BGNBDFit:
         Customers the fit used.
     """
 
+    COLUMNS: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
     r: float
     alpha: float
     a: float
     b: float
-    customers: int
-    model: object = field(repr=False, compare=False)
-
-    def as_dict(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
 
     def p_alive(self, summaries: pd.DataFrame) -> np.ndarray:
         """P(alive at as-of | x, t_x, T) per row of ``summaries``."""
-        with _quiet():
-            data = _model_frame(summaries, ("frequency", "recency", "T"))
-            return _values(self.model.expected_probability_alive(data=data))
+        return self._predict("expected_probability_alive", summaries)
 
     def expected_purchases(self, summaries: pd.DataFrame, weeks: float) -> np.ndarray:
         """Expected purchases in the next ``weeks`` per row of ``summaries``."""
-        with _quiet():
-            data = _model_frame(summaries, ("frequency", "recency", "T"))
-            return _values(self.model.expected_purchases(data=data, future_t=weeks))
+        return self._predict("expected_purchases", summaries, future_t=weeks)
 
     def p_no_purchase(self, summaries: pd.DataFrame, weeks: float) -> np.ndarray:
         """P(no purchase in the next ``weeks``): the BG/NBD answer to "will they churn"."""
-        with _quiet():
-            data = _model_frame(summaries, ("frequency", "recency", "T"))
-            return _values(self.model.expected_probability_no_purchase(data=data, t=weeks))
+        return self._predict("expected_probability_no_purchase", summaries, t=weeks)
 
 
 @dataclass(frozen=True)
-class GammaGammaFit:
+class GammaGammaFit(_LibraryFit):
     """Fitted Gamma-Gamma spend model and the independence check it rests on.
 
     Attributes
@@ -121,22 +141,11 @@ class GammaGammaFit:
         Repeat customers the fit used.
     """
 
+    COLUMNS: ClassVar[tuple[str, ...]] = ("monetary_value", "frequency")
     p: float
     q: float
     gamma: float
     frequency_spend_correlation: float
-    customers: int
-    model: object = field(repr=False, compare=False)
-
-    def as_dict(self) -> dict[str, float]:
-        return {"p": self.p, "q": self.q, "gamma": self.gamma,
-                "frequency_spend_correlation": self.frequency_spend_correlation}
-
-    def expected_spend(self, summaries: pd.DataFrame) -> np.ndarray:
-        """E(mean spend per purchase | x, m); the population mean for customers with x = 0."""
-        with _quiet():
-            data = _model_frame(summaries, ("monetary_value", "frequency"))
-            return _values(self.model.expected_customer_spend(data=data))
 
     def lifetime_value(self, bgnbd: BGNBDFit, summaries: pd.DataFrame, months: int,
                        monthly_discount: float) -> np.ndarray:
@@ -146,12 +155,25 @@ class GammaGammaFit:
         ``(1 + monthly_discount) ** month``. Multiply by the margin for profit.
         """
         with _quiet():
-            data = _model_frame(summaries, ("frequency", "recency", "T", "monetary_value"))
+            data = _model_frame(summaries, bgnbd.COLUMNS + ("monetary_value",))
             data["future_spend"] = self.expected_spend(summaries)
             values = self.model.expected_customer_lifetime_value(
                 transaction_model=bgnbd.model, data=data, future_t=months,
                 discount_rate=monthly_discount, time_unit="W")
             return _values(values)
+
+    def expected_spend(self, summaries: pd.DataFrame) -> np.ndarray:
+        """E(mean spend per purchase | x, m); the population mean for customers with x = 0."""
+        return self._predict("expected_customer_spend", summaries)
+
+
+def _fit_map(model_name: str, parameters: tuple[str, ...], data: pd.DataFrame):
+    """A pymc-marketing CLV model fitted by MAP with flat priors (= maximum likelihood): (model, parameters)."""
+    clv, Prior = _clv()
+    with _quiet():
+        model = getattr(clv, model_name)(model_config={name: Prior("HalfFlat") for name in parameters})
+        model.fit(data=data, method="map", progressbar=False)
+        return model, _map_values(model, parameters)
 
 
 def fit_bgnbd(summaries: pd.DataFrame) -> BGNBDFit:
@@ -166,15 +188,8 @@ def fit_bgnbd(summaries: pd.DataFrame) -> BGNBDFit:
     if repeaters < MIN_REPEAT_CUSTOMERS:
         raise ValueError(f"only {repeaters} customers have a repeat purchase; BG/NBD needs at least "
                          f"{MIN_REPEAT_CUSTOMERS} to estimate its four parameters")
-    clv, Prior = _clv()
-    flat = {name: Prior("HalfFlat") for name in ("r", "alpha", "a", "b")}
-    with _quiet():
-        model = clv.BetaGeoModel(model_config=flat)
-        model.fit(data=_model_frame(summaries, ("frequency", "recency", "T")), method="map",
-                  progressbar=False)
-        values = _map_values(model, ("r", "alpha", "a", "b"))
-    return BGNBDFit(r=float(values["r"]), alpha=float(values["alpha"]), a=float(values["a"]),
-                    b=float(values["b"]), customers=len(summaries), model=model)
+    model, values = _fit_map("BetaGeoModel", BGNBDFit.parameter_names(), _model_frame(summaries, BGNBDFit.COLUMNS))
+    return BGNBDFit(customers=len(summaries), model=model, **values)
 
 
 def fit_gamma_gamma(summaries: pd.DataFrame) -> GammaGammaFit:
@@ -189,13 +204,7 @@ def fit_gamma_gamma(summaries: pd.DataFrame) -> GammaGammaFit:
     if len(repeat) < MIN_REPEAT_CUSTOMERS:
         raise ValueError(f"only {len(repeat)} customers have a repeat purchase with positive spend; "
                          f"Gamma-Gamma needs at least {MIN_REPEAT_CUSTOMERS}")
-    clv, Prior = _clv()
-    flat = {name: Prior("HalfFlat") for name in ("p", "q", "v")}
-    with _quiet():
-        model = clv.GammaGammaModel(model_config=flat)
-        model.fit(data=_model_frame(repeat, ("monetary_value", "frequency")), method="map",
-                  progressbar=False)
-        values = _map_values(model, ("p", "q", "v"))
+    model, values = _fit_map("GammaGammaModel", ("p", "q", "v"), _model_frame(repeat, GammaGammaFit.COLUMNS))
     correlation = float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
-    return GammaGammaFit(p=float(values["p"]), q=float(values["q"]), gamma=float(values["v"]),
-                         frequency_spend_correlation=correlation, customers=len(repeat), model=model)
+    return GammaGammaFit(customers=len(repeat), model=model, p=values["p"], q=values["q"], gamma=values["v"],
+                         frequency_spend_correlation=correlation)
