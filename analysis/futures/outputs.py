@@ -14,7 +14,8 @@ a value that does not exist is ``null``, never ``NaN``.
 * ``holdout``: ``months, weeks, predicted_purchases, actual_purchases, predicted_revenue,
   actual_revenue, purchases_mae, revenue_mae, season_adjusted_purchases`` (null without an index);
 * ``season_adjustment``: ``by_month`` (12 factors, January first), ``first_month, last_month, months``
-  (the calibration months it came from), ``holdout_index``, ``holdout_weeks`` (season-weighted) and
+  (the calibration months it came from), ``holdout_index``, ``calibration_end_index`` (mean factor of the
+  two months up to as-of), ``holdout_weeks`` (season-weighted) and
   ``bgnbd`` (``r, alpha, a, b`` refitted in season-weighted weeks); null when skipped;
 * ``churn``: ``definition, churn_rate`` and, per predictor, ``{auc, brier}``;
 * ``clusters``: ``k, silhouette, names, stability_ari_min``;
@@ -80,6 +81,7 @@ def model_json_section(run: FuturesRun) -> dict:
         "holdout": run.holdout.as_dict(run.holdout_months) if run.holdout else None,
         "season_adjustment": (run.season_adjusted.index.as_dict()
                               | {"holdout_index": run.season_adjusted.holdout_index,
+                                 "calibration_end_index": run.season_adjusted.calibration_end_index,
                                  "holdout_weeks": run.season_adjusted.holdout_weeks,
                                  "bgnbd": run.season_adjusted.bgnbd.as_dict()} if run.season_adjusted else None),
         "churn": run.churn.as_dict() if run.churn else None,

@@ -58,7 +58,9 @@ def notes_list(run: FuturesRun) -> list[str]:
         notes.append(f"The two months before as-of had {number(run.recent_activity_ratio, 2)} times as many active "
                      "customers per month as the ten before them (season or growth). BG/NBD assumes each "
                      "customer's purchase rate is steady, so an ordinary holdout after a busy end of "
-                     "calibration tends to be over-predicted.")
+                     "calibration tends to be over-predicted"
+                     + ("; the holdout section also shows a forecast that allows for a calendar season."
+                        if run.season_adjusted is not None else "."))
     notes += [f"Skipped — {section.replace('_', ' ')}: {markdown_text(reason)}." for section, reason in
               run.skipped.items()]
     return notes

@@ -65,8 +65,8 @@ def season_index_sentence(run: FuturesRun | None) -> str:
     return (f"A calendar seasonal index was estimated from the {s.index.months} complete calibration months "
             f"({s.index.first_month} to {s.index.last_month}) and never from the holdout: repeat purchases run "
             f"highest in {calendar.month_name[high + 1]} ({factors[high]:.2f} times the trend) and lowest in "
-            f"{calendar.month_name[low + 1]} ({factors[low]:.2f}), and the holdout months average "
-            f"{s.holdout_index:.2f}.")
+            f"{calendar.month_name[low + 1]} ({factors[low]:.2f}); the two months before as-of average "
+            f"{s.calibration_end_index:.2f} and the holdout months {s.holdout_index:.2f}.")
 
 
 def season_forecast_sentence(run: FuturesRun | None) -> str:

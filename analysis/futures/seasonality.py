@@ -72,12 +72,17 @@ class SeasonalIndex:
 
 @dataclass(frozen=True)
 class SeasonAdjusted:
-    """BG/NBD refitted in season-weighted weeks, and its holdout length in the same clock."""
+    """BG/NBD refitted in season-weighted weeks, and its holdout length in the same clock.
+
+    ``holdout_index`` and ``calibration_end_index`` are the mean factors of the holdout's
+    days and of the two calendar months up to as-of: how busy each is by the calendar alone.
+    """
 
     index: SeasonalIndex
     bgnbd: BGNBDFit
     holdout_weeks: float
     holdout_index: float
+    calibration_end_index: float
 
 
 def complete_months(monthly: pd.DataFrame, first_day: date, as_of: date) -> pd.DataFrame:
@@ -155,6 +160,8 @@ def season_adjusted_fit(customers: pd.DataFrame, training: pd.Index, monthly: pd
     fit = fit_bgnbd(shifted.loc[training])
     weeks = float(index.daily_weights(as_of + timedelta(days=1), holdout_end).sum()) / DAYS_PER_WEEK \
         if holdout_end > as_of else 0.0
+    two_months_before = (pd.Timestamp(as_of) - pd.DateOffset(months=2)).date()
     adjusted = SeasonAdjusted(index=index, bgnbd=fit, holdout_weeks=weeks,
-                              holdout_index=index.mean_over(as_of, holdout_end))
+                              holdout_index=index.mean_over(as_of, holdout_end),
+                              calibration_end_index=index.mean_over(two_months_before, as_of))
     return adjusted, fit.expected_purchases(shifted, weeks)

@@ -32,7 +32,8 @@ def test_the_default_data_index_comes_from_the_24_calibration_months_and_sees_th
     index = default_run.season_adjusted.index
     assert (index.first_month, index.last_month, index.months) == ("2023-01", "2024-12", 24)
     assert max(index.by_month) == index.by_month[11] and index.by_month[10] > 1.05
-    assert default_run.season_adjusted.holdout_index < 1   # January to June are quieter than the trend
+    # January to June are quieter than the trend, November and December busier.
+    assert default_run.season_adjusted.holdout_index < 1 < default_run.season_adjusted.calibration_end_index
     block = json.loads(json.dumps(model_json_section(default_run)))
     assert block["holdout"]["season_adjusted_purchases"] == pytest.approx(holdout_sum(default_run))
     assert block["season_adjustment"]["by_month"] == pytest.approx(list(index.by_month))

@@ -136,7 +136,7 @@ def seasonal(run, adjusted: float, plain: float = 1175.0, actual: float = 1000.0
     index = SeasonalIndex(by_month=factors, first_month="2023-01", last_month="2024-12", months=24)
     holdout = dataclasses.replace(holdout_with(plain, actual), season_adjusted_purchases=adjusted)
     return dataclasses.replace(run, holdout=holdout, season_adjusted=SeasonAdjusted(
-        index=index, bgnbd=run.bgnbd, holdout_weeks=25.4, holdout_index=0.98))
+        index=index, bgnbd=run.bgnbd, holdout_weeks=25.4, holdout_index=0.98, calibration_end_index=1.2))
 
 
 @pytest.mark.parametrize("adjusted, expected", [
@@ -153,7 +153,8 @@ def test_season_index_sentence_names_its_months_peak_and_holdout_factor(simulate
     sentence = report.season_index_sentence(seasonal(simulated_run, 1077))
     assert "24 complete calibration months (2023-01 to 2024-12) and never from the holdout" in sentence
     assert "highest in December (1.25 times the trend) and lowest in August (0.85)" in sentence
-    assert "holdout months average 0.98" in sentence and not PLAIN_TEXT.search(sentence)
+    assert "the two months before as-of average 1.20 and the holdout months 0.98" in sentence
+    assert not PLAIN_TEXT.search(sentence)
 
 
 def test_without_an_index_the_season_sentences_say_why_and_without_a_run_nothing(simulated_run):
@@ -175,3 +176,10 @@ def test_default_data_note_on_the_two_forecasts(simulated_run, plain, adjusted, 
         assert "reported as measured" not in note and "within" not in note
     else:
         assert wording in note and "reported as measured" in note
+
+
+def test_busy_end_note_points_to_the_season_adjusted_forecast_only_when_there_is_one(simulated_run):
+    with_index = dataclasses.replace(seasonal(simulated_run, 1077), recent_activity_ratio=1.45)
+    without = dataclasses.replace(simulated_run, recent_activity_ratio=1.45)
+    assert "allows for a calendar season" in " ".join(report.notes_list(with_index))
+    assert "allows for a calendar season" not in " ".join(report.notes_list(without))
