@@ -52,6 +52,15 @@ def report_site(report_build) -> Path:
     return report_build[0]
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (``tests/renderer/chromium_cdp.py``); mark users ``needs_chromium``."""
+    from chromium_cdp import Chromium
+
+    with Chromium() as chromium:
+        yield chromium
+
+
 @pytest.fixture(scope="session")
 def results() -> ModelResults:
     """The report's own fitted model on ``data/customers.csv`` (cached after the first fit)."""
