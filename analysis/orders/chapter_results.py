@@ -37,6 +37,7 @@ class Concentration:
     Attributes
     ----------
     buyers : int
+        Customers with 12-month revenue above 0.
     revenue : float
         Their 12-month revenue, dollars.
     top_buyers : int
