@@ -55,12 +55,6 @@ class PageVisit:
     failed_requests: list = field(default_factory=list)
     checks: dict = field(default_factory=dict)
 
-    @property
-    def off_host(self) -> list:
-        """Requests that left the local server (``data:`` and ``blob:`` URLs fetch nothing)."""
-        return [u for u in self.requests
-                if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
-
 
 class Chromium:
     """A headless Chromium process; use as a context manager."""
@@ -165,6 +159,12 @@ class Chromium:
             finally:
                 task.cancel()
         return visit
+
+
+def off_host(visit: PageVisit) -> list:
+    """Requests of ``visit`` that left the local server (``data:`` and ``blob:`` URLs fetch nothing)."""
+    return [u for u in visit.requests
+            if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
 
 
 @contextmanager

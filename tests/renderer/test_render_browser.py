@@ -7,7 +7,7 @@ phone-sized screen, and a screenshot of each page is saved to
 from __future__ import annotations
 
 import pytest
-from chromium_cdp import needs_chromium, serving
+from chromium_cdp import needs_chromium, off_host, serving
 from render_helpers import SCREENSHOTS
 
 pytestmark = needs_chromium
@@ -38,7 +38,7 @@ def test_every_page_loads_cleanly_and_offline(site, browser):
             stem = page.replace("/", "_").removesuffix(".html")
             wide = browser.visit(f"{base}/{page}", 1400, 900, SCREENSHOTS / f"{name}-{stem}.png", CHECKS)
             assert wide.console_errors == [], f"{name}/{page}: console errors {wide.console_errors}"
-            assert wide.off_host == [], f"{name}/{page}: requests left localhost: {wide.off_host}"
+            assert off_host(wide) == [], f"{name}/{page}: requests left localhost: {off_host(wide)}"
             assert wide.failed_requests == [], f"{name}/{page}: failed requests {wide.failed_requests}"
             assert wide.checks["broken_images"] == 0, f"{name}/{page}: an image did not load"
             assert wide.checks["navbar_links"] >= 2

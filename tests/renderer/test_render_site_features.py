@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
-from chromium_cdp import needs_chromium, serving
+from chromium_cdp import needs_chromium, off_host, serving
 from render_helpers import SCREENSHOTS
 
 pytestmark = needs_chromium
@@ -78,7 +78,7 @@ def test_typing_retention_lists_the_targeting_page(browser, served, width):
     assert "error" not in result, result
     assert result["shown"] and result["box"] > 80, result
     assert "/chapters/targeting.html" in result["hrefs"], result["hrefs"]
-    assert visit.console_errors == [] and visit.off_host == []
+    assert visit.console_errors == [] and off_host(visit) == []
 
 
 def test_search_says_so_when_nothing_matches(browser, served):

@@ -6,7 +6,7 @@ typing), with every request the page makes checked to stay on localhost.
 from __future__ import annotations
 
 import pytest
-from chromium_cdp import needs_chromium, serving
+from chromium_cdp import needs_chromium, off_host, serving
 from render_helpers import SCREENSHOTS
 
 pytestmark = needs_chromium
@@ -66,6 +66,6 @@ def test_campaign_lists_sort_search_and_page_offline(browser, served, width):
     # Filtering: searching one customer's ID leaves that customer only.
     assert lists["search"] and lists["filtered"] == [lists["wanted"]], lists
     assert visit.console_errors == [], visit.console_errors
-    assert visit.off_host == [], visit.off_host
+    assert off_host(visit) == [], off_host(visit)
     if width == 390:  # the table scrolls inside its own box; the page itself does not get wider
         assert lists["page"] <= 1, lists
