@@ -32,7 +32,7 @@ ORDERS_CAP = 10
 
 @dataclass(frozen=True)
 class Concentration:
-    """How revenue is spread over the buyers (customers with 12-month revenue above 0).
+    """How revenue is spread over the buyers.
 
     Attributes
     ----------
