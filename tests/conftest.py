@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,15 @@ def report_build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 @pytest.fixture(scope="session")
 def report_site(report_build) -> Path:
     return report_build[0]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (``tests/renderer/chromium_cdp.py``); mark users ``needs_chromium``."""
+    from chromium_cdp import Chromium
+
+    with Chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="session")
@@ -208,9 +218,17 @@ def formula_ids() -> tuple[str, ...]:
     return FORMULA_IDS
 
 
-@pytest.fixture(scope="session")
-def hostile_results(tmp_path_factory) -> ModelResults:
-    return _fit_frame(hostile_id_frame(), tmp_path_factory.mktemp("hostile"))
+def _fitted_case(folder: str, build_frame: Callable[[], pd.DataFrame], doc: str,
+                 reference: str | None = None):
+    """A session fixture: ``build_frame()`` written as CSV in a fresh ``folder`` and fitted once."""
+    def fitted(tmp_path_factory) -> ModelResults:
+        return _fit_frame(build_frame(), tmp_path_factory.mktemp(folder), reference=reference)
+
+    fitted.__doc__ = doc
+    return pytest.fixture(scope="session")(fitted)
+
+
+hostile_results = _fitted_case("hostile", hostile_id_frame, "Spreadsheet formulas and HTML payloads as IDs.")
 
 
 @pytest.fixture(scope="session")
@@ -254,27 +272,9 @@ def unlabelled_results(tmp_path_factory) -> ModelResults:
     return r
 
 
-@pytest.fixture(scope="session")
-def small_results(tmp_path_factory) -> ModelResults:
-    return _fit_frame(small_segment_frame(), tmp_path_factory.mktemp("small"))
-
-
-@pytest.fixture(scope="session")
-def collinear_results(tmp_path_factory) -> ModelResults:
-    return _fit_frame(collinear_frame(), tmp_path_factory.mktemp("collinear"))
-
-
-@pytest.fixture(scope="session")
-def influential_results(tmp_path_factory) -> ModelResults:
-    return _fit_frame(influential_frame(), tmp_path_factory.mktemp("influential"))
-
-
-@pytest.fixture(scope="session")
-def no_at_risk_results(tmp_path_factory) -> ModelResults:
-    return _fit_frame(no_at_risk_frame(), tmp_path_factory.mktemp("no_at_risk"))
-
-
-@pytest.fixture(scope="session")
-def at_risk_reference(tmp_path_factory) -> ModelResults:
-    """Reversed effects with At Risk as the reference segment."""
-    return _fit_frame(reversed_frame(n=1500, seed=27), tmp_path_factory.mktemp("at_risk_ref"), reference="At Risk")
+small_results = _fitted_case("small", small_segment_frame, "40 At Risk customers: the small-segment caveat.")
+collinear_results = _fitted_case("collinear", collinear_frame, "Basket almost a multiple of frequency: collinearity.")
+influential_results = _fitted_case("influential", influential_frame, "One customer with Cook's distance above 1.")
+no_at_risk_results = _fitted_case("no_at_risk", no_at_risk_frame, "No At Risk customers at all.")
+at_risk_reference = _fitted_case("at_risk_ref", lambda: reversed_frame(n=1500, seed=27),
+                                 "Reversed effects with At Risk as the reference segment.", reference="At Risk")

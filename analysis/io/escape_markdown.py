@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import string
 
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+from .escape_core import backslash_escaper, single_line
+
+# Every ASCII punctuation character, the set Pandoc lets a backslash escape.
+_escape_punctuation = backslash_escaper(string.punctuation)
 
 
 def markdown_text(value: object) -> str:
@@ -21,12 +23,12 @@ def markdown_text(value: object) -> str:
     >>> markdown_text("evil`<img src=x>`.csv")
     'evil\\\\`\\\\<img src\\\\=x\\\\>\\\\`\\\\.csv'
     """
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _escape_punctuation(value)
 
 
 def markdown_code(value: object) -> str:
     """``value`` as an inline code span, whatever backticks it holds (CommonMark's fence rule)."""
-    text = _LINE_BREAKS.sub(" ", str(value))
+    text = single_line(value)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""

@@ -7,10 +7,10 @@ markers) is backslash-escaped, which Typst reads as the literal character.
 """
 from __future__ import annotations
 
-import re
+from .escape_core import backslash_escaper, single_line
 
-_MARKUP_SPECIAL = re.compile(r"([\\#$\[\]*_`<>@~/=\-+'\"])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# The characters listed above, each with a meaning in markup.
+_escape_markup = backslash_escaper("\\#$[]*_`<>@~/=-+'\"")
 
 
 def typst_markup(value: object) -> str:
@@ -19,10 +19,10 @@ def typst_markup(value: object) -> str:
     >>> typst_markup("brief`#text(fill:red)[PWNED]`")
     'brief\\\\`\\\\#text(fill:red)\\\\[PWNED\\\\]\\\\`'
     """
-    return _MARKUP_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _escape_markup(value)
 
 
 def typst_string(value: object) -> str:
     """``value`` as a double-quoted Typst string literal (for code mode: ``#text("...")``)."""
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + _LINE_BREAKS.sub(" ", text) + '"'
+    return '"' + single_line(text) + '"'

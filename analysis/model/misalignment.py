@@ -13,9 +13,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-TOP_QUARTILE = 4
-BOTTOM_QUARTILE = 1
-
 
 @dataclass(frozen=True)
 class MisalignmentRule:
@@ -56,6 +53,10 @@ class MisalignmentRule:
         """The per-customer reason written to the scores download: "At Risk, top-quartile RFM value"."""
         return f"{self.segment}, {self.flag}"
 
+
+# The quartiles of RFM-predicted value the rules name (1 bottom, 4 top).
+TOP_QUARTILE = 4
+BOTTOM_QUARTILE = 1
 
 MISALIGNMENT_RULES = (
     MisalignmentRule("At Risk", TOP_QUARTILE, "RFM-predicted value in the top quartile",

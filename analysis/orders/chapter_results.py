@@ -32,11 +32,12 @@ ORDERS_CAP = 10
 
 @dataclass(frozen=True)
 class Concentration:
-    """How revenue is spread over the buyers (customers with 12-month revenue above 0).
+    """How revenue is spread over the buyers.
 
     Attributes
     ----------
     buyers : int
+        Customers with 12-month revenue above 0.
     revenue : float
         Their 12-month revenue, dollars.
     top_buyers : int

@@ -49,9 +49,10 @@ class RFMRun:
     labels : LabelJoin or None
         How the CRM labels were joined (``--labels``); None: Segment is the R x F rule.
     lines : ibis.Table or None
-        The clean lines (cancellations netted, de-duplicated by the run's rule), kept in
-        the engine, when asked for with ``with_activity``: the chapters aggregate exactly
-        the lines the customer table was built from.
+        The clean lines (cancellations netted, de-duplicated by the run's rule) the
+        customer table was built from, in the run's engine (kept there as a table with
+        ``with_activity``): the chapters aggregate exactly these lines. None only for a
+        run made without them (``dataclasses.replace(run, lines=None)``).
     """
 
     source: str
@@ -103,23 +104,13 @@ def derive_customers(location: str | Path, as_of: date | str | None = None, *,
                      holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
                      with_activity: bool = False, dedupe: str = "auto",
                      labels: str | Path | None = None) -> RFMRun:
-    """Turn an order log into the customer table (see :func:`derive_customers_and_lines`)."""
-    run, _ = derive_customers_and_lines(location, as_of, roles=roles, margin=margin, holdout_months=holdout_months,
-                                        backend=backend, with_activity=with_activity, dedupe=dedupe, labels=labels)
-    return run
+    """Turn an order log into the customer table, keeping the clean lines it was built from.
 
-
-def derive_customers_and_lines(location: str | Path, as_of: date | str | None = None, *,
-                               roles: ColumnRoles = ColumnRoles(), margin: float = 0.30,
-                               holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
-                               with_activity: bool = False, dedupe: str = "auto",
-                               labels: str | Path | None = None) -> tuple[RFMRun, ibis.Table]:
-    """Turn an order log into the customer table, and return the clean lines it was built from.
-
-    The clean lines (``customer, order_key, day, cents``: de-duplicated, cancellations
-    netted, by exactly the rules of this run) stay in the run's engine, so a caller
-    that needs more than the customer table (the Customer futures chapter) reads the
-    log once and can never disagree with ``rfm`` about what an order is.
+    This is the one place clean lines are made. They (``customer, order_key, day,
+    cents``: de-duplicated, cancellations netted, by exactly the rules of this run)
+    stay in the run's engine as :attr:`RFMRun.lines`, so a caller that needs more than
+    the customer table (the Segmentation and Customer futures chapters) reads the log
+    once and can never disagree with ``rfm`` about what an order is.
 
     Parameters
     ----------
@@ -134,7 +125,8 @@ def derive_customers_and_lines(location: str | Path, as_of: date | str | None = 
     backend : ibis backend, optional
         Engine for files (default: in-memory DuckDB).
     with_activity : bool
-        Also compute monthly revenue / active / new customers for the chapter.
+        Also compute monthly revenue / active / new customers for the chapter, and keep
+        the clean lines as a table in the engine (DuckDB), since the chapters read them again.
     dedupe : {"auto", "always", "never"}
         Remove identical lines: ``auto`` only when the log has an order column.
     labels : path, optional
@@ -188,15 +180,25 @@ def derive_customers_and_lines(location: str | Path, as_of: date | str | None = 
     label_join = None
     if crm_labels is not None:
         customers, label_join = join_crm_labels(customers, crm_labels, Path(labels).name)
-    monthly = kept_lines = None
+    monthly = None
     if with_activity:
-        kept_lines = _materialise(lines, source)
-        monthly = monthly_activity_expr(kept_lines, params.as_of).to_pyarrow().to_pandas()
-    run = RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
-                 first_day=audit.first_day, last_day=audit.last_day,
-                 holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
-                 labels=label_join, lines=kept_lines)
-    return run, lines
+        lines = _materialise(lines, source)
+        monthly = monthly_activity_expr(lines, params.as_of).to_pyarrow().to_pandas()
+    return RFMRun(source=source.description, roles=roles, params=params, cleaning=cleaning,
+                  first_day=audit.first_day, last_day=audit.last_day,
+                  holdout=_holdout_status(params, audit.last_day), customers=customers, monthly=monthly,
+                  labels=label_join, lines=lines)
+
+
+def derive_customers_and_lines(location: str | Path, as_of: date | str | None = None, *,
+                               roles: ColumnRoles = ColumnRoles(), margin: float = 0.30,
+                               holdout_months: int = 6, backend: ibis.BaseBackend | None = None,
+                               with_activity: bool = False, dedupe: str = "auto",
+                               labels: str | Path | None = None) -> tuple[RFMRun, ibis.Table]:
+    """:func:`derive_customers` and its clean lines (:attr:`RFMRun.lines`), as a pair."""
+    run = derive_customers(location, as_of, roles=roles, margin=margin, holdout_months=holdout_months,
+                           backend=backend, with_activity=with_activity, dedupe=dedupe, labels=labels)
+    return run, run.lines
 
 
 def _typed_and_audited(source: OrderSource, roles: ColumnRoles, date_format: str) -> tuple[ibis.Table, LogAudit]:

@@ -44,24 +44,26 @@ def size_table(summary: SegmentationSummary) -> GT:
     return bold_rows(table, [len(shown) - 1])
 
 
+# Each profile column once: its label and its cell format (the segment name comes first).
+_PROFILE_COLUMNS = {
+    "customers": ("Customers", integer),
+    "recency_median": ("Median recency (days)", lambda v: number(v, 0)),
+    "frequency_median": ("Median orders (12 months)", lambda v: number(v, 1)),
+    "monetary_median": ("Median order value", usd),
+    "value_mean": ("Mean CustomerValue", usd),
+}
+
+
 def profile_table(summary: SegmentationSummary) -> GT:
     """Median recency, orders and order value per segment, as the rfm package reports them."""
     s = summary.segments
-    shown = pd.DataFrame({
-        "RFMSegment": s["RFMSegment"],
-        "customers": s["customers"].map(integer),
-        "recency_median": s["recency_median"].map(lambda v: number(v, 0)),
-        "frequency_median": s["frequency_median"].map(lambda v: number(v, 1)),
-        "monetary_median": s["monetary_median"].map(usd),
-        "value_mean": s["value_mean"].map(usd),
-    })
+    shown = pd.DataFrame({"RFMSegment": s["RFMSegment"],
+                          **{column: s[column].map(cell) for column, (_, cell) in _PROFILE_COLUMNS.items()}})
     return build_table(
         shown, table_id="segmentation-profiles", title="Segment profiles",
         subtitle="Median recency, orders and order value; mean CustomerValue",
-        labels={"RFMSegment": "Segment", "customers": "Customers", "recency_median": "Median recency (days)",
-                "frequency_median": "Median orders (12 months)", "monetary_median": "Median order value",
-                "value_mean": "Mean CustomerValue"},
-        numeric=["customers", "recency_median", "frequency_median", "monetary_median", "value_mean"],
+        labels={"RFMSegment": "Segment", **{column: label for column, (label, _) in _PROFILE_COLUMNS.items()}},
+        numeric=list(_PROFILE_COLUMNS),
         notes=["Empty segments show zeros. Lapsed customers (no order in 12 months) count with 0 orders "
                "and an order value of 0."],
     )

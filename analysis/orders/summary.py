@@ -95,17 +95,16 @@ class SegmentationSummary:
 
 
 def _segment_table(customers: pd.DataFrame, total_customers: int, total_revenue: float) -> pd.DataFrame:
-    grouped = customers.groupby("RFMSegment")
-    segments = pd.DataFrame({
-        "customers": grouped.size(),
-        "revenue": grouped["Revenue12m"].sum(),
-        "recency_median": grouped["Recency"].median(),
-        "frequency_median": grouped["Frequency"].median(),
-        "monetary_median": grouped["MonetaryValue"].median(),
-        "frequency_mean": grouped["Frequency"].mean(),
-        "monetary_mean": grouped["MonetaryValue"].mean(),
-        "value_mean": grouped["CustomerValue"].mean(),
-    }).reindex(list(RFM_SEGMENTS)).fillna(0.0)
+    segments = customers.groupby("RFMSegment").agg(
+        customers=("RFMSegment", "size"),
+        revenue=("Revenue12m", "sum"),
+        recency_median=("Recency", "median"),
+        frequency_median=("Frequency", "median"),
+        monetary_median=("MonetaryValue", "median"),
+        frequency_mean=("Frequency", "mean"),
+        monetary_mean=("MonetaryValue", "mean"),
+        value_mean=("CustomerValue", "mean"),
+    ).reindex(list(RFM_SEGMENTS)).fillna(0.0)
     segments["customers"] = segments["customers"].astype(int)
     segments = segments.rename_axis("RFMSegment").reset_index()
     segments["customer_share"] = segments["customers"] / total_customers

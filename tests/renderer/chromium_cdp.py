@@ -2,7 +2,9 @@
 
 Only what the browser tests need: open a page at a given viewport size, record
 console errors, uncaught exceptions and every network request, evaluate
-JavaScript, and save a full-page screenshot.
+JavaScript, and save a full-page screenshot. Every browser test (any folder: the
+folder is on ``pythonpath`` in pytest.ini) gets its browser from the ``browser``
+fixture in ``tests/conftest.py`` and is marked :data:`needs_chromium`.
 """
 from __future__ import annotations
 
@@ -15,9 +17,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
+import pytest
 from websockets.asyncio.client import connect
 
 # Flags for running as root in CI: no sandbox, no background traffic, a throwaway profile.
@@ -27,8 +33,16 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--remote-debugging-port=0"]
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# Skipped on a workstation without Chromium, never under CI (CI=true), where it must fail instead.
+needs_chromium = pytest.mark.skipif(chromium_path() is None and os.environ.get("CI") != "true",
+                                    reason="chromium is not installed (make system-deps)")
 
 
 @dataclass
@@ -145,6 +159,22 @@ class Chromium:
             finally:
                 task.cancel()
         return visit
+
+
+def off_host(visit: PageVisit) -> list:
+    """Requests of ``visit`` that left the local server (``data:`` and ``blob:`` URLs fetch nothing)."""
+    return [u for u in visit.requests
+            if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """:func:`serve` for a ``with`` block: yields the base URL, and stops the server after."""
+    server, base = serve(folder)
+    try:
+        yield base
+    finally:
+        server.shutdown()
 
 
 def serve(folder: Path):

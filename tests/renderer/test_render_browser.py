@@ -6,18 +6,11 @@ phone-sized screen, and a screenshot of each page is saved to
 """
 from __future__ import annotations
 
-import os
-from urllib.parse import urlparse
-
 import pytest
-from chromium_cdp import Chromium, chromium_path, serve
+from chromium_cdp import needs_chromium, off_host, serving
 from render_helpers import SCREENSHOTS
 
-# Skipped on a workstation without Chromium, never under CI (CI=true), where it must fail instead.
-pytestmark = pytest.mark.skipif(chromium_path() is None and os.environ.get("CI") != "true",
-                                reason="chromium is not installed (make system-deps)")
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+pytestmark = needs_chromium
 
 CHECKS = {
     "navbar_links": "document.querySelectorAll('.navbar .nav-link').length",
@@ -36,25 +29,16 @@ def site(request):
     return request.param, request.getfixturevalue("fixture_site" if request.param == "fixture" else "report_site")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with Chromium() as chromium:
-        yield chromium
-
-
 def test_every_page_loads_cleanly_and_offline(site, browser):
     name, folder = site
     pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
     assert pages, f"{name}: no HTML pages in {folder}"
-    server, base = serve(folder)
-    try:
+    with serving(folder) as base:
         for page in pages:
             stem = page.replace("/", "_").removesuffix(".html")
             wide = browser.visit(f"{base}/{page}", 1400, 900, SCREENSHOTS / f"{name}-{stem}.png", CHECKS)
             assert wide.console_errors == [], f"{name}/{page}: console errors {wide.console_errors}"
-            outside = [u for u in wide.requests
-                       if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
-            assert outside == [], f"{name}/{page}: requests left localhost: {outside}"
+            assert off_host(wide) == [], f"{name}/{page}: requests left localhost: {off_host(wide)}"
             assert wide.failed_requests == [], f"{name}/{page}: failed requests {wide.failed_requests}"
             assert wide.checks["broken_images"] == 0, f"{name}/{page}: an image did not load"
             assert wide.checks["navbar_links"] >= 2
@@ -67,6 +51,4 @@ def test_every_page_loads_cleanly_and_offline(site, browser):
                 f"{name}/{page}: sidebar not folded on a phone"
             assert narrow.checks["toc_display"] == "none"
             assert narrow.checks["horizontal_overflow"] is False, f"{name}/{page}: page wider than a phone"
-    finally:
-        server.shutdown()
     assert (SCREENSHOTS / f"{name}-index.png").stat().st_size > 10_000

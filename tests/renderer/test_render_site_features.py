@@ -6,15 +6,13 @@ and callouts are boxes. Measured on the fixture site and on the real report.
 """
 from __future__ import annotations
 
-import os
-from urllib.parse import urlparse
+from contextlib import ExitStack
 
 import pytest
-from chromium_cdp import Chromium, chromium_path, serve
+from chromium_cdp import needs_chromium, off_host, serving
 from render_helpers import SCREENSHOTS
 
-pytestmark = pytest.mark.skipif(chromium_path() is None and os.environ.get("CI") != "true",
-                                reason="chromium is not installed (make system-deps)")
+pytestmark = needs_chromium
 
 # Types into the navbar's search box, then waits (at most 5 s, in the page) for results.
 SEARCH = """(async () => {
@@ -66,22 +64,10 @@ CALLOUTS = """Array.from(document.querySelectorAll('.callout')).map(c => ({
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with Chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
 def served(fixture_site, report_site):
-    servers = {name: serve(folder) for name, folder in (("fixture", fixture_site), ("report", report_site))}
-    yield {name: base for name, (_server, base) in servers.items()}
-    for server, _base in servers.values():
-        server.shutdown()
-
-
-def _local_only(visit) -> list:
-    return [u for u in visit.requests
-            if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    with ExitStack() as servers:
+        yield {name: servers.enter_context(serving(folder))
+               for name, folder in (("fixture", fixture_site), ("report", report_site))}
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -92,7 +78,7 @@ def test_typing_retention_lists_the_targeting_page(browser, served, width):
     assert "error" not in result, result
     assert result["shown"] and result["box"] > 80, result
     assert "/chapters/targeting.html" in result["hrefs"], result["hrefs"]
-    assert visit.console_errors == [] and _local_only(visit) == []
+    assert visit.console_errors == [] and off_host(visit) == []
 
 
 def test_search_says_so_when_nothing_matches(browser, served):

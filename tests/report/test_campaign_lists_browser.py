@@ -5,20 +5,11 @@ typing), with every request the page makes checked to stay on localhost.
 """
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
+from chromium_cdp import needs_chromium, off_host, serving
+from render_helpers import SCREENSHOTS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "renderer"))
-from chromium_cdp import Chromium, chromium_path, serve  # noqa: E402
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-
-pytestmark = pytest.mark.skipif(chromium_path() is None and os.environ.get("CI") != "true",
-                                reason="chromium is not installed (make system-deps)")
+pytestmark = needs_chromium
 
 # Waits (at most 10 s, in the page) for DataTables to initialise every list, then drives the
 # win-back list: sort by the first column, search for the customer on its second row, page.
@@ -55,21 +46,9 @@ LISTS = """(async () => {
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with Chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
 def served(report_site):
-    server, base = serve(report_site)
-    yield base
-    server.shutdown()
-
-
-def _off_host(visit) -> list:
-    return [u for u in visit.requests
-            if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    with serving(report_site) as base:
+        yield base
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -87,6 +66,6 @@ def test_campaign_lists_sort_search_and_page_offline(browser, served, width):
     # Filtering: searching one customer's ID leaves that customer only.
     assert lists["search"] and lists["filtered"] == [lists["wanted"]], lists
     assert visit.console_errors == [], visit.console_errors
-    assert _off_host(visit) == [], _off_host(visit)
+    assert off_host(visit) == [], off_host(visit)
     if width == 390:  # the table scrolls inside its own box; the page itself does not get wider
         assert lists["page"] <= 1, lists
