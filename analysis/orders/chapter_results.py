@@ -22,9 +22,6 @@ from .cohorts import month_index
 RETENTION_AGES = (1, 3)
 # ... pooled over this many latest cohorts that have been followed that long.
 LATEST_COHORTS = 3
-# The heatmap shows the latest cohorts and the first year after acquisition.
-COHORT_ROWS = 18
-COHORT_AGES = 12
 # Count bars stop here; the last bar holds this many or more.
 FREQUENCY_CAP = 12
 ORDERS_CAP = 10

@@ -15,9 +15,12 @@ from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from ..report._figure_style import ACCENT, GUIDE, INK, house_style, new_figure, segment_color, style_axes
 from ..report.formatting import integer, number, percent, usd
-from .chapter_results import COHORT_AGES, COHORT_ROWS
 from ..io.escape_figure_text import figure_text
 from .summary import SegmentationSummary
+
+# The heatmap shows the latest cohorts and the first year after acquisition.
+COHORT_ROWS = 18
+COHORT_AGES = 12
 
 NEUTRAL = "#767676"
 BAR = "#4D7EA8"
