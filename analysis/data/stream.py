@@ -79,17 +79,32 @@ class Ragged:
         return bool(self.too_few or self.too_many)
 
 
-def _blank_looking(record: list[str]) -> bool:
-    """A line of spaces and tabs only, which pandas' reader skipped as blank."""
-    return len(record) == 1 and record[0] != "" and record[0].strip(" \t") == ""
+class _Lines:
+    """The file's lines, remembering the last one the csv module read (its record's own text)."""
+
+    def __init__(self, handle):
+        self.handle, self.last = handle, ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        self.last = next(self.handle)
+        return self.last
+
+
+def _blank_looking(record: list[str], line: str) -> bool:
+    """A line of spaces and tabs only (not quoted), which pandas' reader skipped as blank."""
+    return len(record) == 1 and record[0] != "" and line.strip(" \t\r\n") == ""
 
 
 def _csv_chunks(path: Path, encoding: str, keep_all: bool, ragged: Ragged) -> Source:
     handle = open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
-    reader = csv.reader(handle)
+    lines = _Lines(handle)
+    reader = csv.reader(lines)
     header = next(reader, [])
     if not keep_all:
-        while header is not None and (not header or _blank_looking(header)):
+        while header is not None and (not header or _blank_looking(header, lines.last)):
             ragged.read_as_pandas_did += 1
             header = next(reader, None)
         header = header or []
@@ -102,7 +117,7 @@ def _csv_chunks(path: Path, encoding: str, keep_all: bool, ragged: Ragged) -> So
             for record in reader:
                 if not record:
                     continue  # blank lines are skipped by every reader
-                if not keep_all and _blank_looking(record):
+                if not keep_all and _blank_looking(record, lines.last):
                     ragged.read_as_pandas_did += 1
                     continue
                 if len(record) < width:

@@ -135,3 +135,14 @@ def test_a_latin1_byte_in_an_ignored_column_at_the_end_makes_the_file_latin1(tmp
     whole, chunked = _outcome(path), _in_tiny_chunks(path, monkeypatch)
     assert whole[0] == "valid" and whole[3] == "latin-1" and whole[2] == ("Notes",)
     pd.testing.assert_frame_equal(whole[1], chunked[1], check_exact=True)
+
+
+def test_a_short_row_alone_is_named_ragged_besides_its_missing_cells(tmp_path, lines):
+    """pandas padded a short row with empty strings, so the reader before this one only said
+    "missing value"; the contract's rule (every row has the header's fields) now names it too."""
+    edited = list(lines)
+    edited[50] = edited[50].rsplit(",", 1)[0]  # line 51 loses its Segment
+    edited.insert(10, '"   "')                 # line 11: one quoted field of spaces, not a blank line
+    _, problems = _outcome(_write(tmp_path, edited))
+    assert problems[0] == "customers.csv: ragged rows: fewer fields than the header's 6 (rows 11, 52)"
+    assert "customers.csv: column 'Segment': missing value (rows 11, 52)" in problems
