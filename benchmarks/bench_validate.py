@@ -3,8 +3,11 @@
 Issue 9 asks for a peak of at most 3x the file size. This writes (once, into /tmp)
 a clean table of about 1 GB and the same table with one bad cell in its last row,
 then validates each in a fresh subprocess and reports that child's peak resident
-memory (GNU ``/usr/bin/time -f %M``) as a ratio to the file
-size, next to a bare ``import analysis.data`` as the peer baseline.
+memory (GNU ``/usr/bin/time -f %M``) as a ratio to the file size, next to a bare
+``import analysis.data`` as the peer baseline. Both files go through the same
+streaming reader (``analysis.data.stream``); the bad one must end in the message
+naming the column, the value and the row. The machine's load average is printed
+with each figure, since times on a shared machine move with it.
 
     .venv/bin/python benchmarks/bench_validate.py [--rows 20000000] [--folder /tmp/bench_validate]
 
@@ -13,6 +16,7 @@ Heavy: run it once, by hand, never from the test suite.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -59,8 +63,8 @@ def with_bad_last_cell(clean: Path, bad: Path) -> None:
         handle.write(b"\n".join(lines) + b"\n")
 
 
-def peak_of(code: str) -> tuple[float, float, int]:
-    """(seconds, peak RSS in bytes, exit status) of ``python -c code`` in a fresh process.
+def peak_of(code: str) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in bytes, exit status, stdout) of ``python -c code`` in a fresh process.
 
     Measured by ``/usr/bin/time -f %M`` (GNU time), whose own child is forked from the small
     ``time`` process: ``getrusage(RUSAGE_CHILDREN)`` here would also count this process's
@@ -73,7 +77,7 @@ def peak_of(code: str) -> tuple[float, float, int]:
     kilobytes = [line for line in completed.stderr.splitlines() if line.startswith("MAXRSS_KB=")]
     if not kilobytes:
         raise RuntimeError(f"/usr/bin/time gave no figure: {completed.stderr[-500:]}")
-    return seconds, int(kilobytes[-1].split("=")[1]) * 1024, completed.returncode
+    return seconds, int(kilobytes[-1].split("=")[1]) * 1024, completed.returncode, completed.stdout.strip()
 
 
 def main() -> None:
@@ -89,7 +93,8 @@ def main() -> None:
     if not bad.is_file() and args.only != "clean":
         with_bad_last_cell(clean, bad)
     size = clean.stat().st_size
-    print(f"file: {clean} ({size / 1e9:.2f} GB, {args.rows:,} rows)")
+    print(f"file: {clean} ({size / 1e9:.2f} GB, {args.rows:,} rows); "
+          f"load average {os.getloadavg()[0]:.1f}")
     baseline = peak_of("import analysis.data")
     print(f"{'import analysis.data (peer)':34s} {baseline[0]:6.1f} s  peak {baseline[1] / 1e9:5.2f} GB  "
           f"{baseline[1] / size:4.2f}x file")
@@ -98,10 +103,14 @@ def main() -> None:
         cases.append(("validate, bad cell in last row", bad))
     for label, path in cases:
         code = (f"from analysis.data import load_customers\nfrom analysis.errors import DataValidationError\n"
-                f"try:\n    load_customers({str(path)!r})\nexcept DataValidationError as e:\n    print(e)")
-        seconds, peak, status = peak_of(code)
+                f"try:\n    print(load_customers({str(path)!r}).n_rows, 'rows valid')\n"
+                f"except DataValidationError as e:\n    print(e)")
+        seconds, peak, status, output = peak_of(code)
         print(f"{label:34s} {seconds:6.1f} s  peak {peak / 1e9:5.2f} GB  {peak / size:4.2f}x file  "
-              f"({seconds / max(baseline[0], 1e-9):.0f}x the peer's time; exit {status})")
+              f"({seconds / max(baseline[0], 1e-9):.0f}x the peer's time; exit {status}; "
+              f"load average {os.getloadavg()[0]:.1f})")
+        if output:
+            print("    " + output.replace("\n", "\n    "))
 
 
 if __name__ == "__main__":

@@ -1,26 +1,24 @@
-"""Read a customer CSV: sniff it, parse it fast when it is clean, slowly when it is not, then validate.
+"""Read a customer CSV: sniff it, stream it into typed columns, then validate.
 
-:func:`load_customers` is the only way a table enters the analysis. The fast path
-(Arrow's CSV reader) and the slow path (pandas, then the csv module for ragged
-rows) give identical frames; the checks of :mod:`analysis.data.validate` then word
-every problem the same way whichever path read the file.
+:func:`load_customers` is the only way a table enters the analysis. The start of
+the file is sniffed (encoding, binary content, delimiter, header names); one pass
+over the bytes hashes it; :func:`analysis.data.stream.read_columns` then reads it
+chunk by chunk, clean or not, and the checks of :mod:`analysis.data.validate` word
+every problem the same way whichever reader (Arrow, or the csv module for ragged
+rows) read the file.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
-import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
-from .hashing import file_sha256
-from .schema import ID_COLUMN, NUMERIC_COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMN, CustomerTable
+from .hashing import scan_file
+from .schema import ID_COLUMN, REQUIRED_COLUMNS, SEGMENT_COLUMN, CustomerTable
+from .stream import read_columns
 from .validate import (Problems, check_columns, check_header_names, check_estimability, check_ids, check_ranges,
-                       check_segments, parse_numbers)
+                       check_segments, report_numbers)
 
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -79,31 +77,6 @@ def _other_delimiter(header_line: str) -> str | None:
     return None
 
 
-def _read_ragged(text: str, problems: Problems) -> pd.DataFrame:
-    """Slow path with the csv module, used only when pandas' fast reader saw a ragged row.
-
-    Every row is kept (cut or padded to the header's width) so that the row numbers of
-    later problems still match the file.
-    """
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    width = len(header)
-    records, too_few, too_many = [], [], []
-    for record in reader:
-        if not record:
-            continue  # blank lines are skipped by the fast reader too
-        if len(record) < width:
-            too_few.append(reader.line_num)
-        elif len(record) > width:
-            too_many.append(reader.line_num)
-        records.append((record + [""] * width)[:width])
-    if too_few:
-        problems.add(f"ragged rows: fewer fields than the header's {width}", rows=too_few)
-    if too_many:
-        problems.add(f"ragged rows: more fields than the header's {width}", rows=too_many)
-    return pd.DataFrame(records, columns=header, dtype=str)
-
-
 def _first_line(text: str) -> str:
     """The header line, without splitting a million-row file into lines to find it."""
     stripped = text.lstrip()
@@ -117,74 +90,15 @@ def _first_line(text: str) -> str:
 _PREFIX_BYTES = 65536
 
 
-def _header_line(path: Path, prefix: bytes) -> tuple[str, bool]:
-    """The header line, and whether it is valid UTF-8 (decides whether the fast path may try)."""
+def _header_line(path: Path, prefix: bytes) -> str:
+    """The header line, for sniffing the delimiter and checking the names before any parsing."""
     stripped = prefix.lstrip()
     end = stripped.find(b"\n")
     if end < 0 and len(prefix) == _PREFIX_BYTES:
         # A header longer than 64 KB: rare, pay for reading the whole file.
-        text, encoding = _decode(path.read_bytes())
-        return _first_line(text), encoding == "utf-8"
+        return _first_line(_decode(path.read_bytes())[0])
     line = stripped if end < 0 else stripped[:end]
-    text, encoding = _decode(line)
-    return text.rstrip("\r").lstrip("\ufeff"), encoding == "utf-8"
-
-
-def _read_typed(path: Path, header_line: str) -> pd.DataFrame | None:
-    """Fast path for a clean UTF-8 file: Arrow's CSV reader parses the numbers itself.
-
-    Reading every column as text and converting afterwards costs several seconds and
-    gigabytes at ten million rows. Arrow's reader (multi-threaded) parses the numeric
-    columns directly, to the same correctly rounded doubles ``pd.to_numeric`` gives, and
-    this returns None at the first sign of trouble (a cell that is not a number, a
-    missing or non-finite value, a ragged row, an odd header), so that
-    :func:`_read_frame` and the checks after it find and word every problem exactly as
-    before. A frame it returns is identical to the one the slow path would build.
-    Arrow reads the file itself, block by block, so the file's bytes are never held
-    whole (the 1 GB figure is in ``benchmarks/bench_validate.py``); it checks string
-    columns as UTF-8, so a Latin-1 file falls through to the slow path.
-    """
-    names = next(csv.reader([header_line]), [])
-    stripped = [name.strip() for name in names]
-    if len(set(stripped)) != len(stripped) or not set(REQUIRED_COLUMNS) <= set(stripped):
-        return None
-    types = {name: pa.float64() if clean in NUMERIC_COLUMNS else pa.string()
-             for name, clean in zip(names, stripped)}
-    try:
-        table = pa_csv.read_csv(
-            str(path),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[],
-                                                  strings_can_be_null=False,
-                                                  quoted_strings_can_be_null=False))
-    except (pa.ArrowException, ValueError):
-        return None
-    expected = [pa.float64() if types.get(name) == pa.float64() else pa.string() for name in names]
-    if table.column_names != names or table.schema.types != expected or table.num_rows == 0:
-        return None
-    # self_destruct frees each Arrow column once converted: no second copy of the table.
-    frame = table.to_pandas(self_destruct=True, split_blocks=True)
-    del table
-    numbers = frame[[name for name, clean in zip(names, stripped) if clean in NUMERIC_COLUMNS]].to_numpy()
-    if not np.isfinite(numbers).all():
-        return None
-    return frame
-
-
-def _read_frame(text: str, problems: Problems) -> pd.DataFrame | None:
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, engine="c")
-    except pd.errors.EmptyDataError:
-        problems.add("the file is empty: expected a header row and at least one customer")
-        return None
-    except pd.errors.ParserError:
-        return _read_ragged(text, problems)  # a row with too many fields
-    # pandas pads short rows with NaN, and silently turns a first column into the index
-    # when every row has one field too many.
-    if frame.isna().any(axis=None) or not isinstance(frame.index, pd.RangeIndex):
-        return _read_ragged(text, problems)
-    return frame
+    return _decode(line)[0].rstrip("\r").lstrip("\ufeff")
 
 
 def load_customers(path: str | Path) -> CustomerTable:
@@ -233,7 +147,7 @@ def load_customers(path: str | Path) -> CustomerTable:
         problems.add("not a CSV text file (binary content, e.g. a spreadsheet or archive); "
                      "export it as comma-separated values")
         problems.raise_if_any()
-    header_line, header_is_utf8 = _header_line(path, prefix)
+    header_line = _header_line(path, prefix)
     delimiter = _other_delimiter(header_line)
     if delimiter:
         problems.add(f"the file uses {delimiter} as its delimiter; expected commas. "
@@ -242,41 +156,32 @@ def load_customers(path: str | Path) -> CustomerTable:
     check_header_names(next(csv.reader([header_line]), []), problems)
     problems.raise_if_any()
 
-    frame = _read_typed(path, header_line) if header_is_utf8 else None
-    if frame is not None:
-        encoding, sha256 = "utf-8", file_sha256(path)
-    else:  # the slow path words every problem; it needs the text, so it pays for reading it whole
-        raw = path.read_bytes()
-        text, encoding = _decode(raw)
-        frame = _read_frame(text, problems)
-        del text  # a second copy of the file: free it before validating and fitting
-        sha256 = hashlib.sha256(raw).hexdigest()
-        del raw  # and the bytes themselves: the frame holds everything from here on
+    scan = scan_file(path)  # hash, encoding and a bound on the rows, in one pass over the bytes
+    encoding = "utf-8" if scan.is_utf8 else "latin-1"
+    columns = read_columns(path, encoding, scan.line_breaks + 1, problems)
     after = path.stat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         # Hash and table were read separately: they must describe one version of the file.
         problems.add("the file changed while it was being read; run again once it is complete")
         problems.raise_if_any()
-    if frame is None:
-        problems.raise_if_any()
-    frame = check_columns(frame, problems)
-    if len(frame) == 0:
+    check_columns(columns.names_in_messages, problems)
+    if columns.n_rows == 0:
         problems.add("the file has a header but no customer rows")
         problems.raise_if_any()
-    parsed = parse_numbers(frame, problems)
+    for column in columns.number_columns:
+        report_numbers(column, columns.number_faults[column], problems)
+    parsed = columns.parsed()
     check_ranges(parsed, problems)
-    check_ids(frame, problems)
-    segments = check_segments(frame, problems)
-    check_estimability(frame, parsed, segments, problems)
+    check_ids(columns.ids, problems)
+    segments = check_segments(columns.segment_codes, columns.unknown_labels, problems)
+    check_estimability(columns.n_rows, parsed, segments, problems)
     problems.raise_if_any()
 
-    clean = pd.DataFrame({
-        # .array keeps pandas' Arrow-backed text; a detour through Python string objects
-        # would cost seconds at ten million rows and give the same column.
-        ID_COLUMN: frame[ID_COLUMN].astype(str).str.strip().array,
-        **{column: parsed[column].to_numpy(dtype="float64") for column in NUMERIC_COLUMNS},
-        SEGMENT_COLUMN: segments.astype(str).array,
-    }, copy=False)  # the parsed columns are this frame's alone: no need to copy them again
-    ignored = tuple(c for c in frame.columns if c not in REQUIRED_COLUMNS)
-    return CustomerTable(path=path.resolve(), frame=clean, sha256=sha256,
+    # The four numeric columns stay the one float block they were read into: a frame built
+    # from four separate arrays would copy them into one.
+    clean = pd.DataFrame(columns.numbers.T, columns=list(columns.number_columns), copy=False)
+    clean.insert(0, ID_COLUMN, columns.ids.array)
+    clean[SEGMENT_COLUMN] = segments.array
+    ignored = tuple(name.strip() for name in columns.names if name.strip() not in REQUIRED_COLUMNS)
+    return CustomerTable(path=path.resolve(), frame=clean, sha256=scan.sha256,
                          encoding=encoding, ignored_columns=ignored)

@@ -7,6 +7,7 @@ so "row 7" is the seventh line of the file when no field spans lines.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,11 @@ import pyarrow.compute as pa_compute
 from ..errors import DataValidationError
 from .schema import (BOUND_UNITS, CANONICAL_SEGMENTS, ID_COLUMN, MAGNITUDE_BOUNDS, MIN_SEGMENT_SIZE,
                      NON_NEGATIVE_COLUMNS,
-                     NUMERIC_COLUMNS, PREDICTORS, REQUIRED_COLUMNS, ROWS_PER_COEFFICIENT, SEGMENT_COLUMN,
-                     WHOLE_COUNT_COLUMNS, canonical_segment, minimum_rows)
+                     PREDICTORS, REQUIRED_COLUMNS, ROWS_PER_COEFFICIENT, SEGMENT_COLUMN,
+                     WHOLE_COUNT_COLUMNS, minimum_rows)
 
 MAX_ROWS_NAMED = 5
-# Up to this many distinct segment spellings, labels are matched by vectorised comparisons.
-_FEW_LABELS = 64
+_BUCKETS = 16  # IDs are checked for repeats a sixteenth at a time (see _all_distinct)
 
 
 def _rows(mask: np.ndarray | pd.Series) -> list[int]:
@@ -73,45 +73,79 @@ def check_header_names(names: list[str], problems: Problems) -> None:
                      + "; ".join(clashes[:MAX_ROWS_NAMED]) + "; keep one of each")
 
 
-def check_columns(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    stripped = {c: c.strip() for c in frame.columns}
-    frame = frame.rename(columns=stripped)
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+def check_columns(names: list[str], problems: Problems) -> list[str]:
+    """The column names with surrounding spaces trimmed; each missing contract column is a problem."""
+    stripped = [name.strip() for name in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in stripped]
     if missing:
-        found = ", ".join(f"'{c}'" for c in frame.columns) or "none"
+        found = ", ".join(f"'{c}'" for c in stripped) or "none"
         for column in missing:
             problems.add(f"missing required column (columns found: {found})", column=column)
-    return frame
+    return stripped
 
 
-def parse_numbers(frame: pd.DataFrame, problems: Problems) -> dict[str, pd.Series]:
-    parsed = {}
-    for column in NUMERIC_COLUMNS:
-        if column not in frame.columns:
-            continue
-        if frame[column].dtype == np.float64:
-            # Parsed by _read_typed, which only returns frames whose numbers are all finite.
-            parsed[column] = frame[column]
-            continue
-        text = frame[column].fillna("").astype(str).str.strip()
-        blank = (text == "").to_numpy()
-        values = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
-        unparsable = values.isna().to_numpy() & ~blank
-        not_a_number_word = text.str.lower().isin(["nan", "inf", "-inf", "+inf", "infinity", "-infinity"])
-        non_finite = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | (
-            not_a_number_word.to_numpy() & ~blank)
-        unparsable &= ~non_finite
-        if blank.any():
-            problems.add("missing value", column=column, rows=_rows(blank))
-        if unparsable.any():
-            examples = ", ".join(repr(v) for v in text[unparsable].unique()[:3])
-            problems.add(f"not a number (e.g. {examples})", column=column, rows=_rows(unparsable))
-        if non_finite.any():
-            problems.add("value is not finite (NaN or infinity)", column=column, rows=_rows(non_finite))
-        usable = values.to_numpy().copy()
-        usable[~np.isfinite(usable)] = np.nan
-        parsed[column] = pd.Series(usable, index=frame.index, name=column)
-    return parsed
+_NOT_A_NUMBER_WORDS = ["nan", "inf", "-inf", "+inf", "infinity", "-infinity"]
+
+
+@dataclass
+class CellFaults:
+    """Where one column's cells break the contract, gathered chunk by chunk as row positions."""
+
+    blank: list[np.ndarray] = field(default_factory=list)
+    unparsable: list[np.ndarray] = field(default_factory=list)
+    non_finite: list[np.ndarray] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # first distinct bad texts, in file order
+
+    def note(self, kind: str, mask: np.ndarray, offset: int) -> None:
+        if mask.any():
+            getattr(self, kind).append(np.flatnonzero(mask) + offset)
+
+    def note_examples(self, values) -> None:
+        for value in values:
+            if len(self.examples) >= 3:
+                return
+            if value not in self.examples:
+                self.examples.append(value)
+
+
+def _rows_at(positions: list[np.ndarray]) -> list[int]:
+    """Spreadsheet row numbers of data-row positions gathered over chunks."""
+    return [int(i) + 2 for part in positions for i in part]
+
+
+def parse_number_text(text: pd.Series, offset: int, faults: CellFaults) -> np.ndarray:
+    """The contract's rules for numeric cells, on one chunk of text: values, NaN where unusable.
+
+    The reader converts clean chunks with Arrow's cast and sends only a chunk it cannot
+    convert (a blank, a word, a stray space, NaN or infinity) here, so every problem
+    is worded from the same rules whatever else the file holds.
+    """
+    text = text.fillna("").astype(str).str.strip()
+    blank = (text == "").to_numpy()
+    values = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
+    unparsable = values.isna().to_numpy() & ~blank
+    not_a_number_word = text.str.lower().isin(_NOT_A_NUMBER_WORDS)
+    non_finite = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | (
+        not_a_number_word.to_numpy() & ~blank)
+    unparsable &= ~non_finite
+    faults.note("blank", blank, offset)
+    faults.note("unparsable", unparsable, offset)
+    faults.note("non_finite", non_finite, offset)
+    if unparsable.any():
+        faults.note_examples(text[unparsable].unique())
+    usable = values.to_numpy().copy()
+    usable[~np.isfinite(usable)] = np.nan
+    return usable
+
+
+def report_numbers(column: str, faults: CellFaults, problems: Problems) -> None:
+    if faults.blank:
+        problems.add("missing value", column=column, rows=_rows_at(faults.blank))
+    if faults.unparsable:
+        examples = ", ".join(repr(v) for v in faults.examples)
+        problems.add(f"not a number (e.g. {examples})", column=column, rows=_rows_at(faults.unparsable))
+    if faults.non_finite:
+        problems.add("value is not finite (NaN or infinity)", column=column, rows=_rows_at(faults.non_finite))
 
 
 def check_ranges(parsed: dict[str, pd.Series], problems: Problems) -> None:
@@ -138,25 +172,52 @@ def check_ranges(parsed: dict[str, pd.Series], problems: Problems) -> None:
                              column=column, rows=_rows(fractional))
 
 
+def _buckets(values: pa.ChunkedArray) -> np.ndarray:
+    """A bucket (0 to _BUCKETS - 1) per ID from its length and last four bytes: equal IDs share one.
+
+    Read straight from each chunk's Arrow buffers, one byte per row.
+    """
+    parts = []
+    for chunk in values.chunks:
+        n = len(chunk)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+        data = chunk.buffers()[2]
+        data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
+        ends, lengths = offsets[1:], np.diff(offsets)
+        key = lengths.astype(np.uint32)
+        for back in range(1, 5):
+            key = key * 31 + np.where(lengths >= back, data[np.maximum(ends - back, 0)], 0)
+        parts.append((key % _BUCKETS).astype(np.uint8))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)
+
+
 def _all_distinct(ids: pd.Series) -> bool:
-    """Whether no two IDs are equal: sort, then compare neighbours.
+    """Whether no two IDs are equal: sort, then compare neighbours, one bucket of IDs at a time.
 
     Arrow's sort is two to three times faster than hashing a million strings
-    (``Series.is_unique``), and equal IDs always end up side by side.
+    (``Series.is_unique``), and equal IDs always end up side by side. Sorting all IDs
+    at once needs some 35 bytes a row besides the IDs (about 700 MB at 20 million rows,
+    the largest term of validation's peak memory); equal IDs always fall in one bucket,
+    so sorting the buckets in turn finds the same answer with a sixteenth of that.
     """
-    values = pa.array(ids.array)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    values = pa.chunked_array(pa.array(ids.array))
     if len(values) < 2:
         return True
-    ordered = values.take(pa_compute.sort_indices(values))
-    return not pa_compute.any(pa_compute.equal(ordered[1:], ordered[:-1])).as_py()
+    buckets = _buckets(values)
+    for bucket in range(_BUCKETS):
+        members = values.filter(pa.array(buckets == bucket))
+        if len(members) < 2:
+            continue
+        ordered = members.take(pa_compute.sort_indices(members))
+        if pa_compute.any(pa_compute.equal(ordered[1:], ordered[:-1])).as_py():
+            return False
+    return True
 
 
-def check_ids(frame: pd.DataFrame, problems: Problems) -> None:
-    if ID_COLUMN not in frame.columns:
+def check_ids(ids: pd.Series | None, problems: Problems) -> None:
+    """``ids`` trimmed of surrounding spaces, as the reader keeps them; None when the column is missing."""
+    if ids is None:
         return
-    ids = frame[ID_COLUMN].fillna("").astype(str).str.strip()
     blank = (ids == "").to_numpy()
     if blank.any():
         problems.add("missing value", column=ID_COLUMN, rows=_rows(blank))
@@ -168,29 +229,26 @@ def check_ids(frame: pd.DataFrame, problems: Problems) -> None:
         problems.add(f"duplicate IDs (e.g. {examples})", column=ID_COLUMN, rows=_rows(duplicated))
 
 
-def check_segments(frame: pd.DataFrame, problems: Problems) -> pd.Series | None:
-    if SEGMENT_COLUMN not in frame.columns:
+# Codes of the segment column: 0-3 index CANONICAL_SEGMENTS.
+UNKNOWN_SEGMENT, BLANK_SEGMENT = -1, -2
+
+
+def check_segments(codes: np.ndarray | None, unknown_labels: list[str], problems: Problems) -> pd.Series | None:
+    """The canonical segment column (NaN where a label is blank or unknown), and its problems.
+
+    ``codes`` come from the reader, one per row; ``unknown_labels`` are the first
+    distinct unknown labels as written, in file order.
+    """
+    if codes is None:
         return None
-    raw = frame[SEGMENT_COLUMN].fillna("").astype(str)
-    lookup = {label: canonical_segment(label) for label in raw.unique()}
-    if len(lookup) <= _FEW_LABELS:
-        # One vectorised comparison per distinct label, then Arrow builds the canonical
-        # column: mapping a million labels one by one costs several times more.
-        position = {label: i for i, label in enumerate(CANONICAL_SEGMENTS)}
-        code = np.full(len(raw), -1, dtype=np.int8)
-        for label, canonical in lookup.items():
-            if canonical is not None:
-                code[(raw == label).to_numpy(dtype=bool)] = position[canonical]
-        canonical_column = pa.array(CANONICAL_SEGMENTS).take(pa.array(code, mask=code < 0))
-        segments = pd.Series(pd.array(canonical_column, dtype="str"), index=raw.index)
-    else:
-        segments = raw.map(lookup)
-    blank = (raw.str.strip() == "").to_numpy()
-    unknown = segments.isna().to_numpy() & ~blank
+    canonical_column = pa.array(CANONICAL_SEGMENTS, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    segments = pd.Series(pd.array(canonical_column, dtype="str"))
+    blank = codes == BLANK_SEGMENT
+    unknown = codes == UNKNOWN_SEGMENT
     if blank.any():
         problems.add("missing value", column=SEGMENT_COLUMN, rows=_rows(blank))
     if unknown.any():
-        labels = ", ".join(repr(v) for v in raw[unknown].unique()[:3])
+        labels = ", ".join(repr(v) for v in unknown_labels[:3])
         allowed = ", ".join(CANONICAL_SEGMENTS)
         problems.add(f"unknown segment label {labels}; expected one of {allowed} "
                      "(case and surrounding spaces are ignored)", column=SEGMENT_COLUMN,
@@ -198,13 +256,14 @@ def check_segments(frame: pd.DataFrame, problems: Problems) -> pd.Series | None:
     return segments
 
 
-def check_estimability(frame: pd.DataFrame, parsed: dict[str, pd.Series],
+def check_estimability(n_rows: int, parsed: dict[str, pd.Series],
                         segments: pd.Series | None, problems: Problems) -> None:
     """Rules about the whole table rather than single cells: can the model be fitted?"""
-    levels = segments.dropna().value_counts() if segments is not None else pd.Series(dtype=int)
+    # value_counts leaves NaN (blank or unknown labels) out, without a dropna copy first.
+    levels = segments.value_counts() if segments is not None else pd.Series(dtype=int)
     needed = minimum_rows(max(len(levels), 1))
-    if len(frame) < needed:
-        problems.add(f"too few rows for the model: {len(frame):,} customers, at least {needed:,} "
+    if n_rows < needed:
+        problems.add(f"too few rows for the model: {n_rows:,} customers, at least {needed:,} "
                      f"needed ({ROWS_PER_COEFFICIENT} per estimated coefficient)")
     if segments is not None and len(levels) == 1:
         problems.add(f"only one segment level ('{levels.index[0]}'): segment effects need at least two",
@@ -216,10 +275,12 @@ def check_estimability(frame: pd.DataFrame, parsed: dict[str, pd.Series],
                          column=SEGMENT_COLUMN, rows=_rows((segments == level).to_numpy()))
     for column in PREDICTORS:
         if column in parsed:
-            values = parsed[column].dropna()
-            # min == max: the same test as "one distinct value" without hashing every number.
-            if len(values) > 1 and values.min() == values.max():
-                problems.add(f"constant predictor: every value is {values.iloc[0]:g}, so its "
+            values = parsed[column].to_numpy()
+            present = ~np.isnan(values)
+            # min == max: the same test as "one distinct value" without hashing every number,
+            # and nanmin/nanmax without a copy of the column that drops the missing values.
+            if present.sum() > 1 and np.nanmin(values) == np.nanmax(values):
+                problems.add(f"constant predictor: every value is {values[present.argmax()]:g}, so its "
                              "effect cannot be estimated", column=column)
 
 

@@ -122,9 +122,16 @@ def _kernel_env(data_path: Path, previous: Path | None, downloads: Path) -> dict
 
 
 def _replace_downloads(staging: Path, downloads: Path) -> None:
-    """Publish this build's own downloads, whatever Quarto copied from the project's ``downloads/``."""
+    """Publish this build's own downloads, whatever Quarto copied from the project's ``downloads/``.
+
+    Only ``staging/downloads`` itself goes: a symlink or a file of that name is unlinked,
+    never followed, and a folder is removed by ``shutil.rmtree``, which unlinks the links
+    inside it without following them. So nothing outside the staging folder is touched.
+    """
     target = staging / DOWNLOADS_FOLDER
-    if target.is_dir():
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    elif target.is_dir():
         shutil.rmtree(target)
     shutil.copytree(downloads, target)
 
