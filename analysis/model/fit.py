@@ -25,7 +25,7 @@ from .diagnostics import compute_diagnostics
 from .inference import coefficient_table, segment_contrasts
 from .least_squares import LeastSquaresFit
 from .misalignment import MISALIGNMENT_RULES, assign_misalignment
-from .nested_pass import NestedFits, nested_least_squares
+from .nested_pass import NestedFits, cross_products, nested_least_squares
 from .results import (ALPHA, SE_CLASSICAL, SE_HC3, DataSnapshot, Diagnostics, FitStatistics, ModelResults,
                       NestedTest, segment_term)
 
@@ -129,7 +129,7 @@ def _fit(table: CustomerTable, codes: tuple[np.ndarray, tuple[str, ...]], levels
     """Step 1: the full model and the RFM-only model (the first columns of the same X), one pass."""
     XY, names = _design_with_outcome(table.frame, codes, levels, reference)
     k = XY.shape[1] - 1
-    gram = XY.T @ XY  # X'X, X'y and y'y
+    gram = cross_products(XY)  # X'X, X'y and y'y
     nested = nested_least_squares(XY, 1 + len(PREDICTORS), gram)
     return _Fits(y=XY[:, k], X=XY[:, :k], names=names, gram=gram[:k, :k], nested=nested)
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .order_statistics import linear_quantiles
+
 TOP_QUARTILE = 4
 BOTTOM_QUARTILE = 1
 
@@ -72,24 +74,6 @@ def rule_for(rules: tuple[MisalignmentRule, ...], segment: str) -> MisalignmentR
     return next((rule for rule in rules if rule.segment == segment), None)
 
 
-def linear_quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> np.ndarray:
-    """``np.quantile(values, probabilities)`` (linear method), bit for bit, from one partition.
-
-    np.quantile also partitions around the minimum and the maximum and copies more;
-    this selects only the order statistics the cuts need (25 ms against 55 ms at 1M).
-    The interpolation is numpy's own ``_lerp``, including its switch to the upper end
-    at a fraction of 0.5 or more.
-    """
-    n = len(values)
-    positions = (n - 1) * np.asarray(probabilities, dtype=np.float64)
-    lower = np.floor(positions).astype(np.intp)
-    upper = np.minimum(lower + 1, n - 1)
-    selected = np.partition(values, np.unique(np.concatenate([lower, upper])))
-    a, b, t = selected[lower], selected[upper], positions - lower
-    difference = b - a
-    return np.where(t >= 0.5, b - difference * (1 - t), a + difference * t)
-
-
 def assign_misalignment(segment: pd.Series, rfm_prediction: np.ndarray,
                         rules: tuple[MisalignmentRule, ...] = MISALIGNMENT_RULES,
                         codes: tuple[np.ndarray, tuple[str, ...]] | None = None,
@@ -107,7 +91,8 @@ def assign_misalignment(segment: pd.Series, rfm_prediction: np.ndarray,
     # 1 + the number of cuts strictly below: what searchsorted(cuts, x) gives, in three
     # comparisons (3 ms at 1M) instead of a binary search per customer (38 ms).
     cuts = linear_quantiles(rfm_prediction, (0.25, 0.5, 0.75))
-    quartile = 1 + sum((rfm_prediction > cut).astype(np.int64) for cut in cuts)
+    above = [(rfm_prediction > cut).view(np.int8) for cut in cuts]  # summed as bytes: 1 MB, not 8 MB, each
+    quartile = (1 + above[0] + above[1] + above[2]).astype(np.int64)
     rule = np.zeros(len(segment), dtype=np.int8)  # 0: none; i: rules[i - 1]
     for index, item in enumerate(rules, start=1):
         if codes is None:

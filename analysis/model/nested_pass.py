@@ -127,7 +127,7 @@ def _one_pass(XY: np.ndarray, k0: int, gram: np.ndarray, full_solution: GramSolu
     y_mean = XY[:, k].mean()
     # Two fixed halves, whatever the machine: the sums are added in the same order on
     # one core or two, so the result does not depend on the core count.
-    halves = [(0, n // 2), (n // 2, n)]
+    halves = [(0, n // 2), (n // 2, n)]  # as cross_products splits them
     work = [lambda lo=lo, hi=hi: _rows(XY, k0, coefficients, whiten, y_mean, out, lo, hi) for lo, hi in halves]
     sums = _run(work, n)
     M, M0 = whiten.T, whiten[:k0, :k0].T
@@ -151,12 +151,13 @@ class _Outputs:
         self.leverage, self.leverage_rfm, self.cooks = np.empty(n), np.empty(n), np.empty(n)
 
 
-def _run(work: list, n: int) -> _RowSums:
-    """The halves on two threads when there is enough to share, BLAS held to one thread meanwhile.
+def _run(work: list, n: int):
+    """The two halves' jobs on two threads when there is enough to share, BLAS held to one thread meanwhile.
 
     numpy releases the GIL in BLAS and in its loops, so two threads use both cores; BLAS's
     own threads are held back because, on a shared machine, OpenBLAS's spinning workers
     made the small per-block products up to 20 times slower (load average 7, 2 cores).
+    Returns the first job's result plus the second's.
     """
     if n < 4 * BLOCK_ROWS:
         return work[0]() + work[1]()
@@ -167,6 +168,13 @@ def _run(work: list, n: int) -> _RowSums:
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=len(work)) as pool:
         first, second = (future.result() for future in [pool.submit(job) for job in work])
     return first + second
+
+
+def cross_products(XY: np.ndarray) -> np.ndarray:
+    """XY'XY (X'X, X'y and y'y), the two fixed halves of the rows on two threads."""
+    n = XY.shape[0]
+    halves = [XY[:n // 2], XY[n // 2:]]
+    return _run([lambda part=part: part.T @ part for part in halves], n)
 
 
 def _rows(XY: np.ndarray, k0: int, coefficients: np.ndarray, whiten: np.ndarray, y_mean: float,
