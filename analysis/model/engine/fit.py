@@ -13,6 +13,7 @@ algebra exactly as for the in-memory fit, so the numbers agree to rounding.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from ...data import CANONICAL_SEGMENTS, OUTCOME, PREDICTORS, SEGMENT_COLUMN, canonical_segment
 from ...errors import ModelSpecificationError
+from ...io.provenance import code_version
 from ..diagnostics import condition_number_from_gram, generalised_vif, jarque_bera_moments
 from ..fit import choose_reference, choose_se_type, fit_statistics, nested_test
 from ..inference import coefficient_table, segment_contrasts
@@ -54,6 +56,19 @@ class EngineFit:
     quartile_cuts: tuple[float, float, float]
     table: ibis.Table
     raw_labels: dict[str, tuple[str, ...]]  # canonical level -> labels as stored
+    data_fingerprint: str = ""  # :func:`data_fingerprint`
+
+
+def data_fingerprint(backend: str, n: int, low: int, high: int) -> str:
+    """SHA-256 (hex) of the row count and the row-hash sums of :func:`.sufficient.fingerprint_sums`.
+
+    The same rows in any order give the same fingerprint on the same backend; one changed
+    cell gives another (barring a 64-bit hash collision). It identifies the table's
+    content, not a file: it is not comparable with the in-memory fit's ``data_sha256``
+    (the SHA-256 of the CSV's bytes), nor across backends, whose hash functions differ.
+    """
+    text = f"customer-rows-v1|{backend}|{n}|{low}|{high}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _segment_value(table: ibis.Table, raw: dict[str, tuple[str, ...]], values: dict[str, float]) -> ibis.Value:
@@ -216,7 +231,10 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
         condition_number=condition_number_from_gram(gram))
     misaligned = {level: int(third.loc[third[SEGMENT_COLUMN].isin(raw[level]), "misaligned"].sum()) for level in levels}
     results = _results(full, rfm_only, names, levels, reference, counts, diagnostics, groups, n, alpha, source)
-    return EngineFit(results=results, misaligned_by_segment=misaligned, quartile_cuts=cuts, table=table, raw_labels=raw)
+    fingerprint = data_fingerprint(table._find_backend().name, n, int(groups["fingerprint_low"].sum()),
+                                   int(groups["fingerprint_high"].sum()))
+    return EngineFit(results=results, misaligned_by_segment=misaligned, quartile_cuts=cuts, table=table,
+                     raw_labels=raw, data_fingerprint=fingerprint)
 
 
 def _results(full: LeastSquaresFit, rfm_only: LeastSquaresFit, names, levels, reference, counts,
@@ -233,7 +251,7 @@ def _results(full: LeastSquaresFit, rfm_only: LeastSquaresFit, names, levels, re
     ranges = {c: (float(groups[f"min_{c}"].min()), float(groups[f"max_{c}"].max())) for c in PREDICTORS}
     return ModelResults(
         data=DataSnapshot(path=Path(source), sha256="", n_rows=n, encoding="", modified_utc=""),
-        code_version="", reference=reference, levels=levels, segment_counts=counts,
+        code_version=code_version(), reference=reference, levels=levels, segment_counts=counts,
         coefficients=coefficient_table(full, names, full.cov_HC3, alpha), covariance=covariance,
         covariance_hc3=covariance_hc3, full=full_stats, rfm_only=rfm_stats,
         rfm_only_coefficients=coefficient_table(rfm_only, names[:K0], rfm_only.cov_HC3, alpha),
