@@ -24,7 +24,8 @@ import pandas as pd
 from ...data import CANONICAL_SEGMENTS, OUTCOME, PREDICTORS, SEGMENT_COLUMN, canonical_segment
 from ...errors import ModelSpecificationError
 from ...io.provenance import code_version
-from ..diagnostics import condition_number_from_gram, generalised_vif, jarque_bera_moments
+from ..diagnostics import (central_moments_from_power_sums, condition_number_from_gram, generalised_vif,
+                           jarque_bera_moments)
 from ..fit import choose_reference, choose_se_type, fit_statistics, nested_test
 from ..inference import coefficient_table, segment_contrasts
 from ..least_squares import LeastSquaresFit, fit_summary, solve_gram
@@ -216,11 +217,8 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
     bp_stat = n * (1 - float(third["bp_unexplained"].sum()) / centred_e2)
     from scipy import special
 
-    mean = e[1] / n
-    m2 = e[2] / n - mean**2
-    m3 = e[3] / n - 3 * mean * e[2] / n + 2 * mean**3
-    m4 = e[4] / n - 4 * mean * e[3] / n + 6 * mean**2 * e[2] / n - 3 * mean**4
-    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(n, m2, m3, m4)
+    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(
+        *central_moments_from_power_sums(n, e[1], e[2], e[3], e[4]))
     gvif, gvif_df, gvif_adjusted = generalised_vif(A, names)
     diagnostics = Diagnostics(
         vif=gvif, vif_df=gvif_df, vif_adjusted=gvif_adjusted, bp_stat=float(bp_stat), bp_df=k - 1,
