@@ -55,8 +55,10 @@ R_TIMEOUT_S = 900
 # states are a few MB (4 segment groups, a 65,536-bin histogram); the rest is DuckDB's
 # buffer pool, a cache of the file's blocks that fills up to the limit when the file is
 # larger (1.14 GB at 100M). The 10M run peaked at 0.28 GB with a 50 MB limit and 0.32 GB
-# with 600 MB (its 0.11 GB file fits either way); at 100M a 600 MB pool gave 1.40 GB.
-# The fit re-reads the file once per round anyway, so a smaller pool costs nothing.
+# with 600 MB (its 0.11 GB file fits either way). The fit re-reads the file once per
+# round anyway, so a smaller pool costs little. (The 1.40 GB once reported at 100M was
+# this script's own high-water mark from generating the table, carried into the child's
+# ru_maxrss; run_child now reads the child's VmHWM.)
 ENGINE_MEMORY = "300MB"
 
 
