@@ -22,9 +22,9 @@ at least 5x faster than R's whole script; 10M whole command <= 4 GB peak memory.
 
 Synthetic data is written once to ``benchmarks/out/`` (gitignored) and reused.
 On a shared machine wall times vary with load: up to 2M customers each measurement
-is repeated (``--repeat``, default 3) and the fastest run kept; CPU time (user +
-system) is the steadier figure, and the machine's load average is printed with the
-results.
+is repeated (``--repeat``, default 5) and the median run kept (by wall time); CPU
+time (user + system) is the steadier figure, and the machine's load average is
+printed with the results.
 """
 from __future__ import annotations
 
@@ -82,13 +82,36 @@ def data_file(n: int) -> Path:
     return path
 
 
+def _high_water_rss(pid: int) -> int:
+    """The process's own peak resident memory so far (VmHWM), in bytes; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def run_child(command: list[str], timeout_s: float | None = None) -> ChildRun:
-    """Run a command and read its own rusage with wait4 (not the cumulative RUSAGE_CHILDREN)."""
+    """Run a command; wall and CPU time from wait4, peak memory from the child's own VmHWM.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark into a forked child's
+    ``ru_maxrss`` across exec, so a child started by a parent that once held 0.9 GB
+    reported at least 0.9 GB whatever it used (measured: ``python -c pass`` 0.13 GB
+    before and 0.93 GB after the parent touched and freed 0.8 GB). VmHWM belongs to the
+    new program's own address space; it is read every 5 ms while the child runs (it only
+    grows, so a late read still holds the earlier peak).
+    """
     started = time.perf_counter()
+    peak = 0
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        # Popen returns once exec has succeeded, so every VmHWM read is the new program's.
         process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr)
         deadline = None if timeout_s is None else started + timeout_s
         while True:
+            peak = max(peak, _high_water_rss(process.pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -96,7 +119,7 @@ def run_child(command: list[str], timeout_s: float | None = None) -> ChildRun:
                 process.kill()
                 os.wait4(process.pid, 0)
                 raise subprocess.TimeoutExpired(command, timeout_s)
-            time.sleep(0.01)
+            time.sleep(0.005)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
@@ -104,9 +127,7 @@ def run_child(command: list[str], timeout_s: float | None = None) -> ChildRun:
         out, err = stdout.read().decode(), stderr.read().decode()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{err}")
-    # Linux reports ru_maxrss in kilobytes.
-    return ChildRun(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
-                    peak_rss=usage.ru_maxrss * 1024, stdout=out)
+    return ChildRun(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_rss=peak, stdout=out)
 
 
 @dataclass
@@ -120,12 +141,18 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def fastest(command: list[str], repeats: int, timeout_s: float | None = None) -> ChildRun:
-    """The run with the shortest wall time, reporting the highest peak memory of all runs."""
+def median_run(runs: list):
+    """The run with the median wall time (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda run: run.wall_s if hasattr(run, "wall_s") else run[1].wall_s)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def typical(command: list[str], repeats: int, timeout_s: float | None = None) -> ChildRun:
+    """The run with the median wall time, reporting the highest peak memory of all runs."""
     runs = [run_child(command, timeout_s) for _ in range(repeats)]
-    best = min(runs, key=lambda run: run.wall_s)
-    best.peak_rss = max(run.peak_rss for run in runs)
-    return best
+    chosen = median_run(runs)
+    chosen.peak_rss = max(run.peak_rss for run in runs)
+    return chosen
 
 
 def in_process(path: Path) -> tuple[Phase, Phase]:
@@ -161,25 +188,26 @@ def main() -> int:
     parser.add_argument("--no-r", action="store_true", help="skip R entirely")
     parser.add_argument("--r-max-n", type=int, default=max(DEFAULT_SIZES),
                         help="skip R above this many customers")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help=f"runs per measurement up to {REPEAT_MAX_N:,} customers; the fastest is kept")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help=f"runs per measurement up to {REPEAT_MAX_N:,} customers; the median is kept")
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     have_r = shutil.which("Rscript") is not None and not args.no_r
 
     rows = []
+    started_load = os.getloadavg()
     for n in args.sizes:
         path = data_file(n)
         print(f"\n== {n:,} customers ({path.stat().st_size / 1e6:.0f} MB CSV) ==", flush=True)
-        # The fastest of a few runs is the one least disturbed by other work on the machine;
-        # larger sizes run once, since R alone takes minutes there.
+        # The median of a few runs: other helpers' work on the shared cores moves single runs
+        # by +-50%; larger sizes run once, since R alone takes minutes there.
         repeats = max(1, args.repeat) if n <= REPEAT_MAX_N else 1
-        load, fit = min((in_process(path) for _ in range(repeats)), key=lambda phases: phases[1].wall_s)
+        load, fit = median_run([in_process(path) for _ in range(repeats)])
         print(f"in process: load_customers {load.wall_s:.2f} s wall ({load.cpu_s:.2f} s CPU), "
               f"fit_model {fit.wall_s:.2f} s wall ({fit.cpu_s:.2f} s CPU)", flush=True)
 
         json_out = OUT_DIR / f"model_{n}.json"
-        ours = fastest([sys.executable, "-m", "analysis", "fit", str(path), "--json", str(json_out)], repeats)
+        ours = typical([sys.executable, "-m", "analysis", "fit", str(path), "--json", str(json_out)], repeats)
         print(f"fit command: {ours.wall_s:.2f} s wall, {ours.cpu_s:.2f} s CPU, peak {gb(ours.peak_rss)}",
               flush=True)
 
@@ -190,7 +218,7 @@ def main() -> int:
             r_note = f"skipped: above --r-max-n {args.r_max_n:,}"
         else:
             try:
-                r_run = fastest(["Rscript", str(R_SCRIPT), str(path)], repeats, timeout_s=R_TIMEOUT_S)
+                r_run = typical(["Rscript", str(R_SCRIPT), str(path)], repeats, timeout_s=R_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 r_note = f"skipped: R took longer than {R_TIMEOUT_S} s"
         if r_run is not None:
@@ -202,7 +230,8 @@ def main() -> int:
         print(r_note, flush=True)
         rows.append((n, load, fit, ours, r_run, r_note))
 
-    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
+    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
+          f"(at start {' '.join(f'{x:.2f}' for x in started_load)}); medians of {args.repeat} runs; "
           f"Python {sys.version.split()[0]}")
     print("load/fit: in process, wall (CPU) seconds; ours/R: whole command or script, wall and CPU seconds")
     header = (f"{'customers':>11} | {'load s':>13} | {'fit s':>13} | {'ours wall s':>11} | {'ours CPU s':>10} | "

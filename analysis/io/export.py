@@ -9,6 +9,13 @@ predicted_revenue, actual_revenue}``, ``churn {definition, <predictor>: {auc, br
 ``clusters {k, silhouette}``, ``anomalies {share_flagged}``, ``value``, ``skipped`` and
 ``cache_key``, which says which order log, as-of and options the numbers come from).
 ``customer_futures`` is ``null`` when there is no order log.
+
+Data identity: ``data_sha256`` is the SHA-256 of the customer CSV's bytes (the file the
+fit read) and ``code_version`` a hash of the ``analysis`` package's sources. A fit run
+inside an engine (``fit URL``, :mod:`analysis.model.engine.contract`) has no file:
+its ``data_sha256`` is ``null`` and it carries ``data_fingerprint`` instead, an
+order-independent SHA-256 of the rows' content computed in the engine, comparable only
+with another in-engine fit on the same backend, never with a file's ``data_sha256``.
 """
 from __future__ import annotations
 

@@ -198,6 +198,15 @@ def _segment_size_changes(previous: dict, current: dict) -> tuple[SegmentSizeCha
     return tuple(changes)
 
 
+def _data_identity(contract: dict) -> tuple[str, str] | None:
+    """What identifies the data a contract was fitted on: a file's SHA-256, or an in-engine row fingerprint."""
+    if contract.get("data_sha256"):
+        return ("file", contract["data_sha256"])
+    if contract.get("data_fingerprint"):
+        return ("engine rows", contract["data_fingerprint"])
+    return None
+
+
 def compare_models(previous: dict, current: dict, alpha: float = ALPHA) -> ModelChanges:
     """Compare two ``model.json`` contracts by the rules in the module docstring.
 
@@ -235,7 +244,9 @@ def compare_models(previous: dict, current: dict, alpha: float = ALPHA) -> Model
     def named(contract_terms, other_terms):
         return tuple(term for term in contract_terms if term not in other_terms and term != INTERCEPT)
 
-    previous_sha, current_sha = previous.get("data_sha256"), current.get("data_sha256")
+    previous_sha, current_sha = _data_identity(previous), _data_identity(current)
+    if None not in (previous_sha, current_sha) and previous_sha[0] != current_sha[0]:
+        previous_sha = None  # a file's hash and an engine's row fingerprint say nothing about each other
     return ModelChanges(
         previous_n=int(previous["n"]), current_n=int(current["n"]),
         previous_r_squared=float(previous["r_squared"]), current_r_squared=float(current["r_squared"]),

@@ -116,25 +116,43 @@ def jarque_bera_moments(n: int, m2: float, m3: float, m4: float) -> tuple[float,
     return float(statistic), float(special.chdtrc(2, statistic)), float(skewness), float(kurtosis)
 
 
-def compute_diagnostics(fit, X: np.ndarray, names: list[str], residual: np.ndarray,
-                        leverage: np.ndarray, cooks: np.ndarray, gram: np.ndarray | None = None) -> Diagnostics:
-    n, n_coefficients = X.shape
+def central_moments_from_power_sums(n: int, s1: float, s2: float, s3: float, s4: float
+                                   ) -> tuple[int, float, float, float]:
+    """:func:`central_moments` from sum e^p, p = 1..4 (all a one-pass fit or an engine has).
+
+    The residuals of a model with an intercept have mean ~1e-13 sigma, so the mean terms
+    are corrections far below the moments themselves.
+    """
+    mean = s1 / n
+    m2 = s2 / n - mean**2
+    m3 = s3 / n - 3 * mean * s2 / n + 2 * mean**3
+    m4 = s4 / n - 4 * mean * s3 / n + 6 * mean**2 * s2 / n - 3 * mean**4
+    return n, m2, m3, m4
+
+
+def compute_diagnostics(fit, names: list[str], n: int, bp_stat: float, power_sums: tuple[float, float, float, float],
+                        leverage: np.ndarray, cooks: np.ndarray, gram: np.ndarray) -> Diagnostics:
+    """Every diagnostic of the full model from its fit, its row sums and X'X.
+
+    ``bp_stat`` is the studentized Breusch-Pagan statistic and ``power_sums`` the sums
+    of e, e^2, e^3, e^4 (:mod:`analysis.model.nested_pass` takes both in its one pass).
+    """
+    n_coefficients = len(names)
     normalized_cov = np.asarray(fit.normalized_cov_params)
     gvif, gvif_df, gvif_adjusted = generalised_vif(normalized_cov, names)
-    # Studentized (Koenker) Breusch-Pagan on the model's own regressors, as lmtest::bptest.
-    bp_stat, _, bp_p = breusch_pagan(residual, X, normalized_cov)
-    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(*central_moments(residual))
+    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(*central_moments_from_power_sums(n, *power_sums))
     cooks_threshold = 4 / n
     leverage_threshold = 2 * n_coefficients / n
     return Diagnostics(
         vif=gvif, vif_df=gvif_df, vif_adjusted=gvif_adjusted,
-        bp_stat=float(bp_stat), bp_df=n_coefficients - 1, bp_p=float(bp_p),
+        bp_stat=float(bp_stat), bp_df=n_coefficients - 1,
+        bp_p=float(special.chdtrc(n_coefficients - 1, bp_stat)),
         normality_test="Jarque-Bera", normality_stat=float(jb_stat), normality_p=float(jb_p),
         skewness=float(skewness), excess_kurtosis=float(kurtosis - 3),
         cooks_threshold=cooks_threshold, n_influential=int(np.count_nonzero(cooks > cooks_threshold)),
         max_cooks_distance=float(cooks.max()),
         leverage_threshold=leverage_threshold,
         n_high_leverage=int(np.count_nonzero(leverage > leverage_threshold)),
-        # X'X from the fit when given: a second pass over X was 0.03-0.1 s at 1M customers.
-        condition_number=scaled_condition_number(X) if gram is None else condition_number_from_gram(gram),
+        # From X'X: a second pass over X was 0.03-0.1 s at 1M customers.
+        condition_number=condition_number_from_gram(gram),
     )

@@ -274,3 +274,16 @@ def test_an_older_hc3_contract_without_robust_errors_is_reported(cohorts, tmp_pa
     path = tmp_path / "model.json"
     path.write_text(json.dumps(older), encoding="utf-8")
     assert "needs 'std_error_hc3'" in summary(cohorts["after"], previous=path)
+
+
+@pytest.mark.parametrize("previous_identity, current_identity, same", [
+    ({"data_sha256": None, "data_fingerprint": "a" * 64}, {"data_sha256": None, "data_fingerprint": "a" * 64}, True),
+    ({"data_sha256": None, "data_fingerprint": "a" * 64}, {"data_sha256": None, "data_fingerprint": "b" * 64}, False),
+    # A file's hash and an engine's row fingerprint are not comparable: unknown, not "changed".
+    ({"data_sha256": "c" * 64}, {"data_sha256": None, "data_fingerprint": "c" * 64}, None),
+    ({"data_sha256": ""}, {"data_sha256": ""}, None),  # nothing hashed on either side
+])
+def test_same_data_compares_like_with_like(cohorts, previous_identity, current_identity, same):
+    contract = model_contract(cohorts["before"])
+    previous, current = {**contract, **previous_identity}, {**contract, **current_identity}
+    assert compare_models(previous, current).same_data is same

@@ -13,6 +13,7 @@ algebra exactly as for the in-memory fit, so the numbers agree to rounding.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,9 @@ import pandas as pd
 
 from ...data import CANONICAL_SEGMENTS, OUTCOME, PREDICTORS, SEGMENT_COLUMN, canonical_segment
 from ...errors import ModelSpecificationError
-from ..diagnostics import condition_number_from_gram, generalised_vif, jarque_bera_moments
+from ...io.provenance import code_version
+from ..diagnostics import (central_moments_from_power_sums, condition_number_from_gram, generalised_vif,
+                           jarque_bera_moments)
 from ..fit import choose_reference, choose_se_type, fit_statistics, nested_test
 from ..inference import coefficient_table, segment_contrasts
 from ..least_squares import LeastSquaresFit, fit_summary, solve_gram
@@ -54,6 +57,19 @@ class EngineFit:
     quartile_cuts: tuple[float, float, float]
     table: ibis.Table
     raw_labels: dict[str, tuple[str, ...]]  # canonical level -> labels as stored
+    data_fingerprint: str = ""  # :func:`data_fingerprint`
+
+
+def data_fingerprint(backend: str, n: int, low: int, high: int) -> str:
+    """SHA-256 (hex) of the row count and the row-hash sums of :func:`.sufficient.fingerprint_sums`.
+
+    The same rows in any order give the same fingerprint on the same backend; one changed
+    cell gives another (barring a 64-bit hash collision). It identifies the table's
+    content, not a file: it is not comparable with the in-memory fit's ``data_sha256``
+    (the SHA-256 of the CSV's bytes), nor across backends, whose hash functions differ.
+    """
+    text = f"customer-rows-v1|{backend}|{n}|{low}|{high}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _segment_value(table: ibis.Table, raw: dict[str, tuple[str, ...]], values: dict[str, float]) -> ibis.Value:
@@ -201,11 +217,8 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
     bp_stat = n * (1 - float(third["bp_unexplained"].sum()) / centred_e2)
     from scipy import special
 
-    mean = e[1] / n
-    m2 = e[2] / n - mean**2
-    m3 = e[3] / n - 3 * mean * e[2] / n + 2 * mean**3
-    m4 = e[4] / n - 4 * mean * e[3] / n + 6 * mean**2 * e[2] / n - 3 * mean**4
-    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(n, m2, m3, m4)
+    jb_stat, jb_p, skewness, kurtosis = jarque_bera_moments(
+        *central_moments_from_power_sums(n, e[1], e[2], e[3], e[4]))
     gvif, gvif_df, gvif_adjusted = generalised_vif(A, names)
     diagnostics = Diagnostics(
         vif=gvif, vif_df=gvif_df, vif_adjusted=gvif_adjusted, bp_stat=float(bp_stat), bp_df=k - 1,
@@ -216,7 +229,10 @@ def fit_in_engine(table: ibis.Table, reference: str | None = None, alpha: float 
         condition_number=condition_number_from_gram(gram))
     misaligned = {level: int(third.loc[third[SEGMENT_COLUMN].isin(raw[level]), "misaligned"].sum()) for level in levels}
     results = _results(full, rfm_only, names, levels, reference, counts, diagnostics, groups, n, alpha, source)
-    return EngineFit(results=results, misaligned_by_segment=misaligned, quartile_cuts=cuts, table=table, raw_labels=raw)
+    fingerprint = data_fingerprint(table._find_backend().name, n, int(groups["fingerprint_low"].sum()),
+                                   int(groups["fingerprint_high"].sum()))
+    return EngineFit(results=results, misaligned_by_segment=misaligned, quartile_cuts=cuts, table=table,
+                     raw_labels=raw, data_fingerprint=fingerprint)
 
 
 def _results(full: LeastSquaresFit, rfm_only: LeastSquaresFit, names, levels, reference, counts,
@@ -233,7 +249,7 @@ def _results(full: LeastSquaresFit, rfm_only: LeastSquaresFit, names, levels, re
     ranges = {c: (float(groups[f"min_{c}"].min()), float(groups[f"max_{c}"].max())) for c in PREDICTORS}
     return ModelResults(
         data=DataSnapshot(path=Path(source), sha256="", n_rows=n, encoding="", modified_utc=""),
-        code_version="", reference=reference, levels=levels, segment_counts=counts,
+        code_version=code_version(), reference=reference, levels=levels, segment_counts=counts,
         coefficients=coefficient_table(full, names, full.cov_HC3, alpha), covariance=covariance,
         covariance_hc3=covariance_hc3, full=full_stats, rfm_only=rfm_stats,
         rfm_only_coefficients=coefficient_table(rfm_only, names[:K0], rfm_only.cov_HC3, alpha),

@@ -14,7 +14,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ...data import OUTCOME, PREDICTORS, SEGMENT_COLUMN
+from ...data import ID_COLUMN, OUTCOME, PREDICTORS, SEGMENT_COLUMN
 
 BASE_NAMES = ("one", *PREDICTORS)
 PAIRS = tuple(itertools.combinations_with_replacement(range(len(BASE_NAMES)), 2))
@@ -57,9 +57,31 @@ def cross_products(table: ibis.Table) -> dict[str, ibis.Value]:
     return sums
 
 
+# The row hash's two halves, summed separately so that no sum overflows 64 bits
+# (|low| < 2^32, |high| < 2^31: 2^31 rows fit either way).
+_HALF = 1 << 32
+
+
+def fingerprint_sums(table: ibis.Table) -> dict[str, ibis.Value]:
+    """Order-independent sums of a 64-bit hash of every row's contract values.
+
+    Each row is hashed as one struct of the six contract columns in the types the fit
+    reads them (ID and label as text, the numbers as float64), so a changed cell changes
+    its row's hash; the rows are combined by addition, so their order does not matter.
+    The engine's own hash function is used: the sums are comparable within one backend
+    (DuckDB with DuckDB), not across backends.
+    """
+    row = ibis.struct({ID_COLUMN: table[ID_COLUMN].cast("string"),
+                       **{c: table[c].cast("float64") for c in (OUTCOME, *PREDICTORS)},
+                       SEGMENT_COLUMN: table[SEGMENT_COLUMN].cast("string")})
+    hashed = row.hash().cast("int64")
+    return {"fingerprint_low": (hashed % _HALF).sum(), "fingerprint_high": (hashed // _HALF).sum()}
+
+
 def first_pass(table: ibis.Table) -> ibis.Table:
-    """Per segment label: count, X'X and X'y of the base columns, y'y, predictor ranges."""
+    """Per segment label: count, X'X and X'y of the base columns, y'y, predictor ranges, row-hash sums."""
     sums = cross_products(table)
+    sums.update(fingerprint_sums(table))
     sums.update({f"min_{c}": table[c].cast("float64").min() for c in PREDICTORS})
     sums.update({f"max_{c}": table[c].cast("float64").max() for c in PREDICTORS})
     sums.update(missing=(
