@@ -31,6 +31,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from .options import SEED
+
 DEFINITION = "no purchase in the holdout period after the as-of date"
 PREDICTORS = {
     "bgnbd_p_no_purchase": "BG/NBD: P(no purchase in holdout)",
@@ -39,7 +41,6 @@ PREDICTORS = {
 }
 FOLDS = 5
 CALIBRATION_BINS = 10
-SEED = 20261201
 
 
 @dataclass(frozen=True)

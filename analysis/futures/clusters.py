@@ -21,11 +21,12 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from .options import SEED
+
 K_RANGE = range(2, 11)
 SILHOUETTE_SAMPLE = 4_000
 FIT_SAMPLE = 200_000      # choosing k on a sample keeps 1M customers to seconds; the final fit uses all
 STABILITY_SEEDS = (1, 2, 3, 4, 5)
-SEED = 20261201
 FEATURES = ("Recency", "Frequency", "MonetaryValue")
 NAME_BAND = 0.10          # within ±10% of the overall median: "average"
 LAPSED = "Lapsed: no order in 12 months"

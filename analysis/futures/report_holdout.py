@@ -46,11 +46,14 @@ def validation_sentence(run: FuturesRun | None) -> str:
     h = _holdout(run)
     if h is None:
         return ""
-    return (f"Over the {number(h.weeks, 1)}-week holdout the plain BG/NBD (steady purchase rates) expected "
-            f"{number(h.predicted_purchases, 0)} purchases and customers made {number(h.actual_purchases, 0)}: "
-            f"{describe_error(h.purchases_error)}. Holdout revenue was {describe_error(h.revenue_error)} "
-            f"({money(h.predicted_revenue)} expected, {money(h.actual_revenue)} actual). Per customer, the mean "
-            f"absolute error is {number(h.purchases_mae, 2)} purchases and {money(h.revenue_mae, 2)} of revenue.")
+    purchases = (f"Over the {number(h.weeks, 1)}-week holdout the plain BG/NBD (steady purchase rates) expected "
+                 f"{number(h.predicted_purchases, 0)} purchases and customers made "
+                 f"{number(h.actual_purchases, 0)}: {describe_error(h.purchases_error)}.")
+    revenue = (f"Holdout revenue was {describe_error(h.revenue_error)} "
+               f"({money(h.predicted_revenue)} expected, {money(h.actual_revenue)} actual).")
+    per_customer = (f"Per customer, the mean absolute error is {number(h.purchases_mae, 2)} purchases "
+                    f"and {money(h.revenue_mae, 2)} of revenue.")
+    return " ".join((purchases, revenue, per_customer))
 
 
 def season_index_sentence(run: FuturesRun | None) -> str:

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .models import BGNBDFit, fit_bgnbd
+from .options import DAYS_PER_WEEK
 
 PERIOD = 12
-DAYS_PER_WEEK = 7.0
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import OrderLogError
+from .clean import EXAMPLES_SHOWN as SHOWN
 from .segments import CRM_LABELS
-
-SHOWN = 5
 
 
 @dataclass(frozen=True)
