@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .specs import RFM, SEGMENT, SEGMENT_ORDER
+from .specs import RFM, SEGMENT, SEGMENT_ORDER, segment_labels
 
 K_NEIGHBOURS = 50  # at most; sqrt(pool size) below 2,500 customers, at least MIN_NEIGHBOURS
 MIN_NEIGHBOURS = 5
@@ -85,7 +85,7 @@ def balanced_propensity(points: np.ndarray, is_label: np.ndarray) -> np.ndarray:
 def segment_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
     """Share of each label's customers with ``e <= PROPENSITY_LIMIT`` (reference: 1 by definition)."""
     ranks = percentile_ranks(frame)
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     rng = np.random.default_rng(_SEED)
     ref_rows = _cap(np.flatnonzero(labels == reference), rng)
     out = {reference: 1.0}
@@ -101,7 +101,7 @@ def segment_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
 
 def segment_range_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
     """Share of each label inside the reference's observed min-max range on all of R, F, M."""
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     rfm = frame[list(RFM)].to_numpy(float)
     ref = rfm[labels == reference]
     inside = ((rfm >= ref.min(axis=0)) & (rfm <= ref.max(axis=0))).all(axis=1)
