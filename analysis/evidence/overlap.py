@@ -42,8 +42,19 @@ _SEED = 20261201
 
 
 def percentile_ranks(frame: pd.DataFrame) -> np.ndarray:
-    """Each of R, F, M as its mid-rank percentile in the whole table (ties share a rank)."""
-    return np.column_stack([frame[v].rank(method="average", pct=True).to_numpy() for v in RFM])
+    """Each of R, F, M as its mid-rank percentile in the whole table (ties share a rank).
+
+    pandas' ``rank(method="average", pct=True)``, from one ``np.unique``: a run of ``c`` tied
+    values ending at position ``e`` (1-based) gets ``e - (c - 1) / 2``; 0.45 s a column at a
+    million rows in pandas, a fraction of that here (tests/evidence checks they are equal).
+    """
+    out = []
+    for v in RFM:
+        x = frame[v].to_numpy(float)
+        _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        ends = np.cumsum(counts)
+        out.append((ends - (counts - 1) / 2)[inverse] / len(x))
+    return np.column_stack(out)
 
 
 def ordered_labels(labels: np.ndarray, reference: str) -> list[str]:
