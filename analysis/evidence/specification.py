@@ -150,11 +150,14 @@ def reset_test(linear: FittedModel, x: np.ndarray, y: np.ndarray) -> TestResult:
 
 
 def check_specification(frame: pd.DataFrame, reference: str, linear: FittedModel | None = None,
-                        design: Design | None = None, fxm: FittedModel | None = None) -> SpecificationChecks:
+                        design: Design | None = None, fxm: FittedModel | None = None,
+                        flexible: Design | None = None) -> SpecificationChecks:
     """Run every check on ``frame`` against the brief's linear model.
 
     ``design`` may pass the linear design already built on ``frame``; ``fxm`` the fitted
-    ``fxm`` spec, whose HC3 Wald of the F x M term is the F x M test (no second fit).
+    ``fxm`` spec, whose HC3 Wald of the F x M term is the F x M test (no second fit);
+    ``flexible`` the flexible spec's design, whose ns(Recency, 3) columns (knots on the same
+    rows) the spline test reuses.
     """
     linear = linear or fit_spec(SPECS_BY_NAME["linear"], frame, reference, design=design)
     x = design.x if design is not None and design.serves(linear.spec, frame) else linear.design(frame)
@@ -164,7 +167,10 @@ def check_specification(frame: pd.DataFrame, reference: str, linear: FittedModel
     rfm = frame[list(RFM)].to_numpy(float)
     interactions = column_major([dummies * rfm[:, [j]] for j in range(3)])
     f, m = rfm[:, 1], rfm[:, 2]
-    spline = NaturalSplineBasis.from_sample(rfm[:, 0], 3).evaluate(rfm[:, 0])
+    if flexible is not None and flexible.basis.spline is not None and len(flexible.x) == len(frame):
+        spline = flexible.x[:, 1:1 + flexible.basis.spline.df]
+    else:
+        spline = NaturalSplineBasis.from_sample(rfm[:, 0], 3).evaluate(rfm[:, 0])
     # {1, Recency, ns1, ns2} spans the ns(Recency, 3) space with the intercept; the Wald
     # test is invariant to that reparameterisation, and it nests the linear model.
     return SpecificationChecks(
