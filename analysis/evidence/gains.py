@@ -82,7 +82,12 @@ def ranking_order(score: np.ndarray, seed: int = TIE_SEED, shuffled: np.ndarray 
     # A seeded shuffle followed by a stable sort: tied rows keep their shuffled order. One
     # float argsort; numpy's lexsort on (tie breaker, score) took 1.4 s at a million rows.
     shuffled = tie_shuffle(len(score), seed) if shuffled is None else shuffled
-    return shuffled[np.argsort(-np.asarray(score, dtype=float)[shuffled], kind="stable")]
+    key = -np.asarray(score, dtype=float)[shuffled]
+    # A score of a few small whole numbers (the labels, the RFM score) sorts as int8, which
+    # numpy's stable sort does by radix in one pass: the same order, several times faster.
+    if len(key) and np.all(np.abs(key) <= 127) and np.array_equal(key, np.round(key)):
+        key = key.astype(np.int8)
+    return shuffled[np.argsort(key, kind="stable")]
 
 
 def tie_shuffle(n: int, seed: int = TIE_SEED) -> np.ndarray:
