@@ -23,7 +23,6 @@ sufficient statistics and prediction on new customers need.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
