@@ -75,9 +75,10 @@ def misaligned_count(frame: pd.DataFrame, rfm_prediction: np.ndarray) -> int:
     """The report's rule: At Risk or Low Value in the top RFM-predicted quartile, or High
     Value in the bottom one."""
     q1, q3 = np.quantile(rfm_prediction, [0.25, 0.75])
-    seg = frame[SEGMENT].astype(str).to_numpy()
-    flagged = (((seg == "At Risk") | (seg == "Low Value")) & (rfm_prediction > q3)) | \
-              ((seg == "High Value") & (rfm_prediction <= q1))
+    seg = frame[SEGMENT]  # compared as a column (a categorical compares its few categories)
+    low = seg.isin(["At Risk", "Low Value"]).to_numpy()
+    high = (seg == "High Value").to_numpy()
+    flagged = (low & (rfm_prediction > q3)) | (high & (rfm_prediction <= q1))
     return int(flagged.sum())
 
 

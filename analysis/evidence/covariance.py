@@ -15,19 +15,26 @@ from scipy import stats
 
 def leverage(x: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
     """Diagonal of the hat matrix ``X (X'X)^-1 X'`` without forming it."""
-    return np.einsum("ij,jk,ik->i", x, xtx_inv, x, optimize=True)
+    xt = x.T  # a free view of the column-major designs of :mod:`.specs`
+    return np.einsum("ij,ij->j", xt, xtx_inv @ xt)
 
 
-def hc3(x: np.ndarray, scores: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
+def hc3(x: np.ndarray, scores: np.ndarray, xtx_inv: np.ndarray,
+        hat: np.ndarray | None = None) -> np.ndarray:
     """HC3 sandwich ``B M B`` with ``M = sum (s_i / (1 - h_i))^2 x_i x_i'``.
 
     ``scores`` are raw residuals for OLS and Pearson-type residuals ``(y - mu) / mu`` for
     the Gamma log-link GLM; ``sandwich::vcovHC(type = "HC3")`` gives the same for both.
+    Computed as ``P P'`` with the columns ``p_i = B x_i s_i / (1 - h_i)``: one k-by-n product
+    (on the column-major design, a free transpose) gives both the hat values and the sum,
+    as :func:`analysis.model.least_squares.least_squares` does. ``hat`` passes hat values
+    already known (every spec fitted on the same design shares them).
     """
-    h = leverage(x, xtx_inv)
-    w = scores / (1.0 - np.minimum(h, 1.0 - 1e-12))
-    meat = (x * (w * w)[:, None]).T @ x
-    return xtx_inv @ meat @ xtx_inv
+    xt = x.T
+    pseudo = xtx_inv @ xt
+    h = np.einsum("ij,ij->j", xt, pseudo) if hat is None else hat
+    pseudo *= scores / (1.0 - np.minimum(h, 1.0 - 1e-12))
+    return pseudo @ pseudo.T
 
 
 def quantreg_kernel(x: np.ndarray, residuals: np.ndarray, tau: float = 0.5) -> np.ndarray:

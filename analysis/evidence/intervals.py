@@ -96,13 +96,16 @@ def held_out_inside(y: np.ndarray, oof: np.ndarray, ids: np.ndarray,
         # Same bands as ResidualBands.fit, but two quantiles per decile by partition
         # instead of a full sort (ten folds x a million residuals).
         edges = np.unique(np.quantile(train_pred, np.linspace(0, 1, VALUE_BINS + 1)[1:-1]))
-        group = np.searchsorted(edges, train_pred, side="right")
+        group = np.searchsorted(edges, train_pred, side="right").astype(np.int16)
         low_q = np.full(len(edges) + 1, np.nan)
         high_q = np.full(len(edges) + 1, np.nan)
-        for g in range(len(edges) + 1):
-            mine = train_resid[group == g]
-            if len(mine):
-                low_q[g], high_q[g] = np.quantile(mine, [tail, 1 - tail])
+        # The rows of each band in one stable (radix) sort of the small band numbers, where
+        # a boolean mask per band read all training rows ten times (1M customers: 0.4 s a fold).
+        by_band = train_resid[np.argsort(group, kind="stable")]
+        ends = np.cumsum(np.bincount(group, minlength=len(edges) + 1))
+        for g, (start, end) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
+            if end > start:
+                low_q[g], high_q[g] = np.quantile(by_band[start:end], [tail, 1 - tail])
         g_held = np.searchsorted(edges, oof[held], side="right")
         inside[held] = ((y[held] >= oof[held] + low_q[g_held]) & (y[held] <= oof[held] + high_q[g_held]))
     return inside

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from .gains import HIGH_VALUE, rfm_quintiles
-from .specs import OUTCOME, SEGMENT
+from .specs import OUTCOME, SEGMENT, segment_labels
 
 LIST_LEVEL = 0.90
 MISALIGNED_HIGH = 0.8  # P(top quartile) above this for a label below High Value
@@ -44,7 +44,7 @@ def misalignment(frame: pd.DataFrame, predicted: np.ndarray, p_top: np.ndarray, 
     point count is ``predicted > cutoff``, the interval count ``P > 0.8``. For High Value it
     means modelled outside the top quartile: ``predicted <= cutoff`` and ``P < 0.2``.
     """
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     rows = []
     for label in pd.unique(labels):
         mine = labels == label

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .specs import RFM, SEGMENT, SEGMENT_ORDER
+from .specs import RFM, SEGMENT, SEGMENT_ORDER, segment_labels
 
 K_NEIGHBOURS = 50  # at most; sqrt(pool size) below 2,500 customers, at least MIN_NEIGHBOURS
 MIN_NEIGHBOURS = 5
@@ -42,8 +42,19 @@ _SEED = 20261201
 
 
 def percentile_ranks(frame: pd.DataFrame) -> np.ndarray:
-    """Each of R, F, M as its mid-rank percentile in the whole table (ties share a rank)."""
-    return np.column_stack([frame[v].rank(method="average", pct=True).to_numpy() for v in RFM])
+    """Each of R, F, M as its mid-rank percentile in the whole table (ties share a rank).
+
+    pandas' ``rank(method="average", pct=True)``, from one ``np.unique``: a run of ``c`` tied
+    values ending at position ``e`` (1-based) gets ``e - (c - 1) / 2``; 0.45 s a column at a
+    million rows in pandas, a fraction of that here (tests/evidence checks they are equal).
+    """
+    out = []
+    for v in RFM:
+        x = frame[v].to_numpy(float)
+        _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        ends = np.cumsum(counts)
+        out.append((ends - (counts - 1) / 2)[inverse] / len(x))
+    return np.column_stack(out)
 
 
 def ordered_labels(labels: np.ndarray, reference: str) -> list[str]:
@@ -85,7 +96,7 @@ def balanced_propensity(points: np.ndarray, is_label: np.ndarray) -> np.ndarray:
 def segment_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
     """Share of each label's customers with ``e <= PROPENSITY_LIMIT`` (reference: 1 by definition)."""
     ranks = percentile_ranks(frame)
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     rng = np.random.default_rng(_SEED)
     ref_rows = _cap(np.flatnonzero(labels == reference), rng)
     out = {reference: 1.0}
@@ -101,7 +112,7 @@ def segment_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
 
 def segment_range_overlap(frame: pd.DataFrame, reference: str) -> dict[str, float]:
     """Share of each label inside the reference's observed min-max range on all of R, F, M."""
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     rfm = frame[list(RFM)].to_numpy(float)
     ref = rfm[labels == reference]
     inside = ((rfm >= ref.min(axis=0)) & (rfm <= ref.max(axis=0))).all(axis=1)

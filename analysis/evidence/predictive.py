@@ -88,7 +88,8 @@ def _strict(value):
 def assess_prediction(frame: pd.DataFrame, reference: str,
                       lists: Mapping[str, np.ndarray] | None = None, folds: int = CV_FOLDS,
                       repeats: int = CV_REPEATS, seed: int = CV_SEED,
-                      fitted: Mapping[str, model_specs.FittedModel] | None = None) -> PredictiveEvidence:
+                      fitted: Mapping[str, model_specs.FittedModel] | None = None,
+                      designs: Mapping[str, model_specs.Design] | None = None) -> PredictiveEvidence:
     """Cross-validate, choose, rank, and put honest intervals on customers and lists.
 
     Parameters
@@ -99,9 +100,10 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
         retention and upsell lists; their totals get intervals.
     fitted : optional {spec name: FittedModel} already fitted on ``frame`` (the side-by-side
         models), so the full-sample fits are not repeated; missing ones are fitted here.
+    designs : optional :func:`.specs.shared_designs` of ``frame``, reused by the cross-validation.
     """
     frame = frame.reset_index(drop=True)
-    validation = validate(frame, reference, folds=folds, repeats=repeats, seed=seed)
+    validation = validate(frame, reference, folds=folds, repeats=repeats, seed=seed, designs=designs)
     best = select_best(validation)
     y = frame[model_specs.OUTCOME].to_numpy(float)
     ids = validation.ids[0]

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .margins import Effect, MarginalMeans, marginal_means
-from .specs import OUTCOME, SEGMENT, SPECS_BY_NAME, FittedModel, fit_spec
+from .specs import OUTCOME, SEGMENT, SPECS_BY_NAME, FittedModel, fit_spec, segment_labels
 
 LEVEL = 0.95
 
@@ -60,7 +60,7 @@ def _interval(effect: Effect) -> Interval:
 def mean_residuals(frame: pd.DataFrame, rfm_only: FittedModel) -> dict[str, Interval]:
     """Per-label mean residual against the RFM-only model, with a t interval."""
     resid = frame[OUTCOME].to_numpy(float) - rfm_only.fitted
-    labels = frame[SEGMENT].astype(str).to_numpy()
+    labels = segment_labels(frame)
     out = {}
     for label in pd.unique(labels):
         r = resid[labels == label]
@@ -79,7 +79,7 @@ def segment_value(frame: pd.DataFrame, reference: str, model: FittedModel | None
     rfm_only = rfm_only or fit_spec(linear, frame, reference, rfm_only=True)
     residuals = mean_residuals(frame, rfm_only)
     means = marginal_means(model, frame)
-    counts = frame[SEGMENT].astype(str).value_counts()
+    counts = pd.Series(segment_labels(frame)).value_counts()
     rows = tuple(
         SegmentValue(level, int(counts[level]), residuals[level], _interval(means.means[level]),
                      _interval(means.contrasts[level]) if level in means.contrasts else None)

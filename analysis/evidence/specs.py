@@ -22,15 +22,16 @@ sufficient statistics and prediction on new customers need.
 """
 from __future__ import annotations
 
-import warnings
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
-from .covariance import hc3, quantreg_kernel
+from ..model.least_squares import solve_gram
+from .covariance import hc3, leverage, quantreg_kernel
+from .estimators import (MEDIAN_SAMPLE_CAP, MEDIAN_TAU, _gamma_aic, _median_rows,  # noqa: F401 (re-exported)
+                         gamma_log_fit, median_fit)
 from .spline import NaturalSplineBasis
 
 OUTCOME = "CustomerValue"
@@ -39,7 +40,6 @@ SEGMENT = "Segment"
 #: Canonical order of the CRM labels; non-reference dummies follow it.
 SEGMENT_ORDER = ("High Value", "Medium Value", "Low Value", "At Risk")
 SPLINE_DF = 3
-MEDIAN_TAU = 0.5
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,12 @@ class DesignBasis:
     columns: tuple[str, ...]
 
 
+def segment_labels(frame: pd.DataFrame) -> np.ndarray:
+    """The label of each row as a numpy array of str (a categorical maps its few categories)."""
+    codes, labels = pd.factorize(frame[SEGMENT])
+    return np.asarray([str(label) for label in labels] + ["nan"], dtype=object)[codes]
+
+
 def segment_levels(frame: pd.DataFrame, reference: str) -> tuple[str, ...]:
     """Non-reference labels present in ``frame``, in canonical order, then any others."""
     present = {str(v) for v in frame[SEGMENT].unique()}  # a few values: no n-string copy
@@ -106,10 +112,13 @@ def segment_levels(frame: pd.DataFrame, reference: str) -> tuple[str, ...]:
 
 
 def _make_basis(spec: ModelSpec, frame: pd.DataFrame, reference: str,
-                rfm_only: bool = False) -> DesignBasis:
+                rfm_only: bool = False, spline: NaturalSplineBasis | None = None) -> DesignBasis:
+    """The basis of ``spec`` on ``frame``; ``spline`` may pass knots already placed on it."""
     levels = () if rfm_only else segment_levels(frame, reference)
-    spline = (NaturalSplineBasis.from_sample(frame["Recency"].to_numpy(float), SPLINE_DF)
-              if "spline" in spec.extras else None)
+    if "spline" not in spec.extras:
+        spline = None
+    elif spline is None:
+        spline = NaturalSplineBasis.from_sample(frame["Recency"].to_numpy(float), SPLINE_DF)
     seg = [f"Segment[{s}]" for s in levels]
     recency = [f"ns(Recency)[{i + 1}]" for i in range(SPLINE_DF)] if spline else ["Recency"]
     cols = ["Intercept", *recency, "Frequency", "MonetaryValue", *seg]
@@ -156,7 +165,23 @@ def design_from_arrays(basis: DesignBasis, r: np.ndarray, f: np.ndarray, m: np.n
         parts += [dummies * v[:, None] for v in (r, f, m)]
     if "Frequency:MonetaryValue" in basis.columns:
         parts.append((f * m)[:, None])
-    return np.hstack(parts)
+    return column_major(parts)
+
+
+def column_major(parts: list[np.ndarray]) -> np.ndarray:
+    """``np.hstack(parts)`` laid out column by column (Fortran order).
+
+    Every product the layer takes is ``B @ X'`` (k by n); on a column-major X the transpose
+    is a free C-contiguous view, and OpenBLAS runs it several times faster than ``X @ B``
+    on a row-major copy (47 against 370 ms at 1M x 7: analysis/model/least_squares.py).
+    """
+    n = len(parts[0])
+    out = np.empty((n, sum(p.shape[1] for p in parts)), order="F")
+    start = 0
+    for part in parts:
+        out[:, start:start + part.shape[1]] = part
+        start += part.shape[1]
+    return out
 
 
 def derivative_design(basis: DesignBasis, r: np.ndarray, f: np.ndarray, m: np.ndarray,
@@ -267,33 +292,94 @@ class FittedModel:
         return self.predict_from_design(self.design(frame, segment))
 
 
+@dataclass(eq=False)
+class Design:
+    """X on one basis, its ``(X'X)^-1`` and its hat values: built once, shared by every fit on it.
+
+    The linear, log-linear, Gamma-log and median specs all use the linear design (same
+    columns, other outcomes or estimators), so one :class:`Design` serves the four of them,
+    the specification checks and Cook's distance: at a million customers each rebuild and
+    factorisation cost about a second (benchmarks/bench_evidence.py).
+    """
+
+    basis: DesignBasis
+    x: np.ndarray = field(repr=False)
+    xtx_inv: np.ndarray = field(repr=False)
+    _hat: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, spec: ModelSpec, frame: pd.DataFrame, reference: str, rfm_only: bool = False) -> "Design":
+        basis = _make_basis(spec, frame, reference, rfm_only)
+        x = build_design(basis, frame)
+        return cls(basis, x, gram_inverse(x))
+
+    @property
+    def hat(self) -> np.ndarray:
+        """Leverages ``h_i`` (diagonal of the hat matrix), computed on first use."""
+        if self._hat is None:
+            self._hat = leverage(self.x, self.xtx_inv)
+        return self._hat
+
+    def serves(self, spec: ModelSpec, frame: pd.DataFrame, rfm_only: bool = False) -> bool:
+        """Whether ``spec`` (with or without labels) fitted on ``frame`` uses this design."""
+        if len(frame) != self.x.shape[0] or ("spline" in spec.extras) != (self.basis.spline is not None):
+            return False
+        wanted = _make_basis(spec, frame, self.basis.reference, rfm_only, spline=self.basis.spline)
+        return wanted.columns == self.basis.columns
+
+
+def shared_designs(frame: pd.DataFrame, reference: str, specs=None) -> dict[str, Design]:
+    """{spec name: Design} with one design per distinct basis (the linear one serves four specs)."""
+    out: dict[str, Design] = {}
+    for spec in applicable_specs(frame) if specs is None else specs:
+        found = next((d for d in out.values() if d.serves(spec, frame)), None)
+        out[spec.name] = found or Design.build(spec, frame, reference)
+    return out
+
+
+def gram_inverse(x: np.ndarray) -> np.ndarray:
+    """``(X'X)^-1`` from an equilibrated Cholesky of X'X, refusing an aliased design.
+
+    The project's one least-squares core (:func:`analysis.model.least_squares.solve_gram`,
+    lm's aliasing rule); the coefficients then get a refinement step against the rows
+    (:func:`fit_spec`), which restores QR-level accuracy. It replaced a Householder QR of
+    X here: 0.5 s per fit at a million rows against tens of milliseconds for X'X.
+    """
+    return solve_gram(x.T @ x).inverse
+
+
 def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str,
-             rfm_only: bool = False) -> FittedModel:
-    """Fit one spec on ``frame`` (statsmodels for the estimators, numpy for the sandwich).
+             rfm_only: bool = False, design: Design | None = None,
+             covariance: bool = True) -> FittedModel:
+    """Fit one spec on ``frame`` (numpy for the estimators and the sandwich; statsmodels' IRLS for the median).
 
     ``rfm_only`` drops every Segment term (dummies and interactions): the spec's own
     "what R, F and M alone predict", used for misalignment and for "labels add power".
+    ``design`` passes X already built on ``frame`` for this spec (see :class:`Design`);
+    ``covariance=False`` skips the sandwich (``cov`` is then all NaN) where only the fitted
+    values are used (the label-free fits).
     """
-    basis = _make_basis(spec, frame, reference, rfm_only)
-    x = build_design(basis, frame)
+    if design is None or not design.serves(spec, frame, rfm_only):
+        design = Design.build(spec, frame, reference, rfm_only)
+    basis = dataclasses.replace(design.basis, spec_name=spec.name)
+    x, xtx_inv = design.x, design.xtx_inv
     y = frame[OUTCOME].to_numpy(float)
     if spec.requires_positive_outcome and not (y > 0).all():
         bad = np.flatnonzero(~(y > 0))[:5].tolist()
         raise ValueError(f"{spec.name}: column {OUTCOME!r} must be > 0 (rows {bad} ...)")
     n, k = x.shape
-    r_inv = np.linalg.inv(np.linalg.qr(x, mode="r"))
-    xtx_inv = r_inv @ r_inv.T
     extra: dict = {}
     smearing = 1.0
+    no_cov = np.full((k, k), np.nan)
     if spec.estimator in ("ols", "log_ols"):
         target = np.log(y) if spec.estimator == "log_ols" else y
-        # Corrected semi-normal equations (Bjorck): R from a QR without forming Q, then one
-        # refinement step; as accurate as a full QR solve. statsmodels' OLS takes a pinv SVD
-        # per fit (4.5 s of the layer's 15 s at 200,000 rows) and a full QR cost 0.35 s a fit.
+        # Corrected semi-normal equations (Bjorck): (X'X)^-1 from the Gram matrix, then one
+        # refinement step; as accurate as a QR solve. statsmodels' OLS takes a pinv SVD
+        # per fit (4.5 s of the layer's 15 s at 200,000 rows).
         beta = xtx_inv @ (x.T @ target)
         beta = beta + xtx_inv @ (x.T @ (target - x @ beta))
         resid = target - x @ beta
-        cov, kind = hc3(x, resid, xtx_inv), "HC3"
+        cov, kind = (hc3(x, resid, xtx_inv, design.hat), "HC3") if covariance else (no_cov, "none")
         sse = float(resid @ resid)
         extra["sse_model_scale"] = sse
         # R's AIC(lm): n log(2 pi SSE / n) + n + 2 (k + 1); the log model moved to dollars
@@ -306,12 +392,12 @@ def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str,
     elif spec.estimator == "gamma_log":
         beta = gamma_log_fit(x, y, xtx_inv)
         mu = np.exp(x @ beta)
-        cov, kind = hc3(x, (y - mu) / mu, xtx_inv), "HC3"
+        cov, kind = (hc3(x, (y - mu) / mu, xtx_inv, design.hat), "HC3") if covariance else (no_cov, "none")
         extra["aic"] = _gamma_aic(y, mu, k)
     elif spec.estimator == "quantile":
         rows = _median_rows(n)
         beta = median_fit(x[rows], y[rows])
-        cov = quantreg_kernel(x[rows], y[rows] - x[rows] @ beta, MEDIAN_TAU)
+        cov = quantreg_kernel(x[rows], y[rows] - x[rows] @ beta, MEDIAN_TAU) if covariance else no_cov
         kind = "kernel sandwich (quantreg se='ker')"
         if len(rows) < n:
             kind += f" on a fixed-seed sample of {len(rows):,} rows"
@@ -322,69 +408,3 @@ def fit_spec(spec: ModelSpec, frame: pd.DataFrame, reference: str,
     params = pd.Series(beta, index=list(basis.columns))
     fitted = np.exp(x @ beta) * smearing if spec.estimator in ("log_ols", "gamma_log") else x @ beta
     return FittedModel(spec, basis, params, cov, kind, smearing, n, float(n - k), fitted, extra)
-
-
-def gamma_log_fit(x: np.ndarray, y: np.ndarray, xtx_inv: np.ndarray | None = None,
-                  tol: float = 1e-13, max_iter: int = 100) -> np.ndarray:
-    """Gamma GLM with log link by Fisher scoring, from the log-OLS start.
-
-    The log link's working weights are all 1 for the Gamma family, so every step is
-    ``(X'X)^-1 X' (y - mu) / mu`` with one fixed ``(X'X)^-1``. Why not statsmodels' GLM:
-    it took 85 s at 200,000 rows (its deviance criterion at a tight tolerance), against
-    well under a second here; both match R's ``glm`` (tests/reference).
-    """
-    xtx_inv = np.linalg.inv(x.T @ x) if xtx_inv is None else xtx_inv
-    beta = xtx_inv @ (x.T @ np.log(y))
-    for _ in range(max_iter):
-        mu = np.exp(x @ beta)
-        step = xtx_inv @ (x.T @ ((y - mu) / mu))
-        beta = beta + step
-        if np.max(np.abs(step) / np.maximum(np.abs(beta), 1e-8)) < tol:
-            return beta
-    raise RuntimeError(f"Gamma log-link fit did not converge in {max_iter} steps")
-
-
-#: Above this many rows the median regression is fitted on a fixed-seed random sample:
-#: statsmodels' IRLS took 83 s at 200,000 rows (an exact LP, 380 s); at 20,000 rows
-#: the estimates' own sampling error is still small next to the differences between models.
-MEDIAN_SAMPLE_CAP = 20_000
-_MEDIAN_SEED = 20261201
-
-
-def _median_rows(n: int) -> np.ndarray:
-    if n <= MEDIAN_SAMPLE_CAP:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(_MEDIAN_SEED).choice(n, MEDIAN_SAMPLE_CAP, replace=False))
-
-
-def _gamma_aic(y: np.ndarray, mu: np.ndarray, k: int) -> float:
-    """R's ``AIC(glm(family = Gamma))``: dispersion = deviance / n, +1 parameter for it."""
-    from scipy import stats
-    n = len(y)
-    dev = 2 * np.sum(-np.log(y / mu) + (y - mu) / mu)
-    disp = dev / n
-    loglik = stats.gamma.logpdf(y, a=1 / disp, scale=mu * disp).sum()
-    return float(-2 * loglik + 2 + 2 * k)
-
-
-def median_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Exact L1 (tau = 0.5) solution: statsmodels' IRLS, then the vertex it converges to.
-
-    statsmodels' QuantReg stops near, not at, the linear-programming vertex that
-    ``quantreg::rq`` (Barrodale-Roberts) returns; solving exactly through the ``k`` rows
-    with the smallest absolute residuals lands on that vertex, and is kept only if it
-    does not raise the check loss. The project's only median solver: an exact HiGHS dual LP
-    (scipy ``linprog``) reached the same loss but took 4 s at 20k rows and 378 s at 200k,
-    against 1.1 s here at 200k (evidence10's measurement), so it was removed.
-    """
-    with warnings.catch_warnings():  # the iteration limit is expected: the vertex step finishes
-        warnings.simplefilter("ignore", IterationLimitWarning)
-        beta = sm.QuantReg(y, x).fit(q=MEDIAN_TAU, max_iter=1000, p_tol=1e-8).params
-    loss = np.abs(y - x @ beta).sum()
-    k = x.shape[1]
-    rows = np.argsort(np.abs(y - x @ beta))[:k]
-    try:
-        vertex = np.linalg.solve(x[rows], y[rows])
-    except np.linalg.LinAlgError:
-        return beta
-    return vertex if np.abs(y - x @ vertex).sum() <= loss * (1 + 1e-12) else beta

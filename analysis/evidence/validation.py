@@ -196,11 +196,13 @@ class Validation:
 
 
 def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FOLDS,
-             repeats: int = CV_REPEATS, seed: int = CV_SEED) -> Validation:
+             repeats: int = CV_REPEATS, seed: int = CV_SEED,
+             designs: dict[str, model_specs.Design] | None = None) -> Validation:
     """Cross-validate every applicable spec (default :func:`.specs.applicable_specs`).
 
     Above :data:`REPEATS_FULL_MAX_N` customers one repeat is used (``repeats`` of the result
-    says so).
+    says so). ``designs`` may pass :func:`.specs.shared_designs` of ``frame`` (the fits of
+    the side-by-side table built them already); missing ones are built once here.
 
     Examples
     --------
@@ -214,13 +216,16 @@ def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FO
     if len(frame) > REPEATS_FULL_MAX_N:
         repeats = 1
     ids = fold_ids(len(frame), folds, repeats, seed)
-    x_linear, _, linear_basis = model_specs.linear_design(model_specs.SPECS_BY_NAME["linear"],
-                                                          frame, reference)
+    designs = dict(designs or {})
+    designs.update({n: d for n, d in model_specs.shared_designs(
+        frame, reference, [s for s in (model_specs.SPECS_BY_NAME["linear"], *specs) if s.name not in designs]).items()
+        if n not in designs})
+    x_linear, linear_basis = designs["linear"].x, designs["linear"].basis
     models: dict[str, ModelValidation] = {}
     for spec in specs:
         cap = None
         if spec.name in model_specs.LINEAR_FAMILY:
-            x, _, basis = model_specs.linear_design(spec, frame, reference)
+            x, basis = designs[spec.name].x, designs[spec.name].basis
             cross_fit = linear_cross_fit(x, y, ids, log_outcome=spec.estimator == "log_ols")
             method = METHOD_STATISTICS + ("; Duan smearing per fold" if cross_fit.exp_link else "")
             design = (lambda rows, b=basis: model_specs.build_design(b, rows))

@@ -46,14 +46,42 @@ def neutralise_formula(cell: object) -> object:
 
 
 def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every non-numeric, non-boolean column neutralised cell by cell."""
+    """A copy with every non-numeric, non-boolean column neutralised cell by cell.
+
+    A column of text only (nulls allowed) is checked by one vectorised Arrow match and
+    rewritten only where a cell starts with a trigger; any other column (mixed types) cell by
+    cell with :func:`neutralise_formula`. Same cells either way; the cell-by-cell map of a
+    million customer IDs took seconds of a 1M-customer build.
+    """
     safe = frame.copy()
     for column in safe.columns:
         values = safe[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
-        safe[column] = values.map(neutralise_formula)
+        if isinstance(values.dtype, pd.CategoricalDtype):  # its few categories, cell by cell
+            safe[column] = values.map(neutralise_formula)
+            continue
+        triggered = _text_triggers(values)
+        if triggered is None:
+            safe[column] = values.map(neutralise_formula)
+        elif triggered.any():
+            safe[column] = values.mask(triggered, "'" + values.astype(str))
     return safe
+
+
+_TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_TRIGGERS) + "]"
+
+
+def _text_triggers(values: pd.Series):
+    """Boolean mask of cells starting with a formula trigger, or None if the column is not all text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # numbers, bytes or other objects among the text: cell by cell
+    return pc.fill_null(pc.match_substring_regex(array, _TRIGGER_PATTERN), False).to_numpy(zero_copy_only=False)
 
 
 def coefficients_frame(results: ModelResults) -> pd.DataFrame:

@@ -6,7 +6,9 @@ their keys.
 """
 from __future__ import annotations
 
+import contextlib
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 
 from .atomic import atomic_output
@@ -28,3 +30,26 @@ def write_entry(path: Path, value) -> None:
     with atomic_output(path) as temporary:
         with open(temporary, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextlib.contextmanager
+def entry_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s entry across processes (a ``.lock`` file beside it).
+
+    A site build runs two chapter kernels at once and both ask for the same entry first: without
+    the lock both computed it (two 1M-customer fits and evidence layers racing for two cores);
+    with it the second waits and reads the first one's pickle. Where ``fcntl`` is missing
+    (Windows) the lock is a no-op: both compute, as before, and the atomic write keeps the entry whole.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import config
-from ..io.pickle_cache import read_entry, write_entry
+from ..io.pickle_cache import entry_lock, read_entry, write_entry
 from ..data import file_sha256, load_customers
 from .fit import fit_model
 from ..io.provenance import code_version, data_date
@@ -51,11 +51,17 @@ def with_provenance_of(results: ModelResults, path: Path) -> ModelResults:
 
 
 def _cached(cache_file: Path, compute):
-    """The pickled value in ``cache_file``, else ``compute()`` written there atomically."""
+    """The pickled value in ``cache_file``, else ``compute()`` written there atomically.
+
+    One process computes a missing entry; another asking meanwhile waits for it and reads it.
+    """
     value = read_entry(cache_file)
     if value is None:  # absent, corrupt or outdated: recomputed
-        value = compute()
-        write_entry(cache_file, value)
+        with entry_lock(cache_file):
+            value = read_entry(cache_file)  # written while this process waited?
+            if value is None:
+                value = compute()
+                write_entry(cache_file, value)
     return value
 
 

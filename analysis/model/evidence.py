@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..evidence.build import Evidence, build_evidence
+from ..evidence.build import Evidence, build_evidence, prepare_frame
 from ..evidence.contract import contract as evidence_contract
 from ..evidence.lists import ListTotal, list_totals
 from ..evidence.predictive import PredictiveEvidence, assess_prediction
+from ..evidence.specs import shared_designs
 from .results import ModelResults
 from .targeting import Targeting, build_targeting
 
@@ -68,9 +69,12 @@ def _picklable(prediction: PredictiveEvidence) -> PredictiveEvidence:
 
 def build_model_evidence(results: ModelResults) -> ModelEvidence:
     """Everything issues 10 and 11 report, for the customers ``results`` was fitted on."""
-    frame = results.customers[FRAME_COLUMNS].reset_index(drop=True)
-    evidence = build_evidence(frame, results.reference)
-    prediction = assess_prediction(frame, results.reference, fitted=evidence.models)
+    frame = prepare_frame(results.customers[FRAME_COLUMNS].reset_index(drop=True))
+    # Each distinct design is built and factorised once, for the fits and the cross-validation.
+    designs = shared_designs(frame, results.reference)
+    evidence = build_evidence(frame, results.reference, designs)
+    prediction = assess_prediction(frame, results.reference, fitted=evidence.models, designs=designs)
+    del designs
     best = prediction.best.name
     fitted = evidence.models.get(best)
     best_predicted = np.asarray(fitted.fitted if fitted is not None

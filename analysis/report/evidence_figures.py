@@ -28,25 +28,36 @@ def _model_label(ev: ModelEvidence, name: str) -> str:
     return model.spec.label if model is not None else name
 
 
-def calibration_figure(ev: ModelEvidence) -> Figure:
-    cal = ev.prediction.calibration
-    names = list(dict.fromkeys(cal["model"]))
+def _model_panels(ev: ModelEvidence, table, height: float, draw, grid_axis: str = "both") -> Figure:
+    """One panel per model of ``table`` (a tidy frame with a ``model`` column), side by side.
+
+    ``draw(ax, rows)`` draws a model's rows; the panel then gets the model's label as its
+    title, a dollar x axis and the house style.
+    """
+    names = list(dict.fromkeys(table["model"]))
     with house_style():
-        figure, axes = new_figure(len(names), (1, len(names)), 3.4)
+        figure, axes = new_figure(len(names), (1, len(names)), height)
         for ax, name in zip(axes, names):
-            t = cal[cal["model"] == name]
-            lo, hi = float(min(t.mean_predicted.min(), t.ci_low.min())), float(max(t.mean_predicted.max(), t.ci_high.max()))
-            ax.plot([lo, hi], [lo, hi], color=GUIDE, linewidth=0.8, linestyle=":")
-            ax.errorbar(t.mean_predicted, t.mean_actual,
-                        yerr=[t.mean_actual - t.ci_low, t.ci_high - t.mean_actual], fmt="o", color=ACCENT,
-                        markersize=4, linewidth=1)
+            draw(ax, table[table["model"] == name])
             ax.set_title(_plain(_model_label(ev, name)), fontsize=9, loc="left")
-            ax.set_xlabel("Mean predicted value (out of fold)")
-            ax.set_ylabel("Mean actual value")
             dollar_axis(ax.xaxis)
-            dollar_axis(ax.yaxis)
-            style_axes(ax)
+            style_axes(ax, grid_axis=grid_axis)
     return figure
+
+
+def _calibration_panel(ax, t) -> None:
+    lo, hi = float(min(t.mean_predicted.min(), t.ci_low.min())), float(max(t.mean_predicted.max(), t.ci_high.max()))
+    ax.plot([lo, hi], [lo, hi], color=GUIDE, linewidth=0.8, linestyle=":")
+    ax.errorbar(t.mean_predicted, t.mean_actual,
+                yerr=[t.mean_actual - t.ci_low, t.ci_high - t.mean_actual], fmt="o", color=ACCENT,
+                markersize=4, linewidth=1)
+    ax.set_xlabel("Mean predicted value (out of fold)")
+    ax.set_ylabel("Mean actual value")
+    dollar_axis(ax.yaxis)
+
+
+def calibration_figure(ev: ModelEvidence) -> Figure:
+    return _model_panels(ev, ev.prediction.calibration, 3.4, _calibration_panel)
 
 
 def calibration_alt(ev: ModelEvidence) -> str:
@@ -60,23 +71,18 @@ def calibration_alt(ev: ModelEvidence) -> str:
     return "Calibration by decile of out-of-fold prediction, mean actual against mean predicted with 95% intervals. " + "; ".join(parts) + "."
 
 
+def _distribution_panel(ax, t) -> None:
+    for _rep, r in t[t.series != "observed"].groupby("replicate"):
+        ax.plot(r.bin_mid, r.density, color=ACCENT, alpha=0.25, linewidth=0.8)
+    obs = t[t.series == "observed"]
+    ax.plot(obs.bin_mid, obs.density, color=INK, linewidth=1.6, label="observed")
+    ax.set_xlabel("Customer value")
+    ax.set_yticks([])
+
+
 def distribution_figure(ev: ModelEvidence) -> Figure:
-    dist = ev.prediction.distribution
-    names = list(dict.fromkeys(dist["model"]))
-    with house_style():
-        figure, axes = new_figure(len(names), (1, len(names)), 3.2)
-        for ax, name in zip(axes, names):
-            t = dist[dist["model"] == name]
-            for rep, r in t[t.series != "observed"].groupby("replicate"):
-                ax.plot(r.bin_mid, r.density, color=ACCENT, alpha=0.25, linewidth=0.8)
-            obs = t[t.series == "observed"]
-            ax.plot(obs.bin_mid, obs.density, color=INK, linewidth=1.6, label="observed")
-            ax.set_title(_plain(_model_label(ev, name)), fontsize=9, loc="left")
-            ax.set_xlabel("Customer value")
-            ax.set_yticks([])
-            dollar_axis(ax.xaxis)
-            style_axes(ax, grid_axis="x")
-        axes[0].legend(["replicated"], frameon=False, fontsize=8)
+    figure = _model_panels(ev, ev.prediction.distribution, 3.2, _distribution_panel, grid_axis="x")
+    figure.axes[0].legend(["replicated"], frameon=False, fontsize=8)
     return figure
 
 
@@ -95,8 +101,12 @@ def gains_figure(ev: ModelEvidence) -> Figure:
         for name, t in g.curve.groupby("ranking", sort=False):
             label = {"random": "random", "oracle": "perfect ranking"}.get(name, RANKING_NAMES.get(name, name))
             style = ":" if name in ("random", "oracle") else "-"
-            ax.plot(100 * t.share_contacted, 100 * t.share_captured, style, color=RANKING_COLORS.get(name, INK),
+            color = RANKING_COLORS.get(name, INK)
+            ax.plot(100 * t.share_contacted, 100 * t.share_captured, style, color=color,
                     linewidth=1.8 if name == "best" else 1.1, label=_plain(label))
+            if t.share_low.notna().any():  # the 95% band from resampling customers (gains.share_band)
+                ax.fill_between(100 * t.share_contacted, 100 * t.share_low, 100 * t.share_high, color=color,
+                                alpha=0.18, linewidth=0)
         share = 100 * g.list_size / g.n
         ax.axvline(share, color=GUIDE, linewidth=0.8)
         ax.text(share + 1, 3, "High Value list size", fontsize=7, color=INK)
@@ -109,10 +119,14 @@ def gains_figure(ev: ModelEvidence) -> Figure:
 
 def gains_alt(ev: ModelEvidence) -> str:
     g = ev.prediction.gains
-    shares = "; ".join(f"{RANKING_NAMES.get(k, k)} {100 * v:.1f}%" for k, v in g.captured_share.items())
+    def share(k: str, v: float) -> str:
+        band = g.captured_interval.get(k)
+        return f"{RANKING_NAMES.get(k, k)} {100 * v:.1f}%" + (
+            f" (95% interval {100 * band[0]:.1f} to {100 * band[1]:.1f}%)" if band else "")
+    shares = "; ".join(share(k, v) for k, v in g.captured_share.items())
     return (f"Cumulative gains, out of fold: share of total customer value captured against share of customers "
-            f"contacted. At the High Value list size ({g.list_size:,} customers): {shares}. "
-            f"Winner: {RANKING_NAMES[gains_winner(g)]}.")
+            f"contacted, with shaded 95% bands from resampling customers. At the High Value list size "
+            f"({g.list_size:,} customers): {shares}. Winner: {RANKING_NAMES[gains_winner(g)]}.")
 
 
 FIGURES = {"calibration": (calibration_figure, calibration_alt),

@@ -225,5 +225,11 @@ def gains(ev: ModelEvidence) -> str:
     g = ev.prediction.gains
     top = g.top_decile_share
     label = _labels(ev).get(g.best_model, g.best_model).lower()
-    return md(vn.gains_sentence(g).replace(f"({g.best_model})", f"({label})") + f" In the top decile ({g.top_decile_size:,} customers) the model's list captures "
+    bands = ""
+    if "best" in g.captured_interval and "labels" in g.captured_interval:
+        (bl, bh), (ll, lh) = g.captured_interval["best"], g.captured_interval["labels"]
+        bands = (f" Resampling customers (95% intervals, ranking rules fixed), the model's share at that list size "
+                 f"lies in {100 * bl:.1f}–{100 * bh:.1f}% and the label's in {100 * ll:.1f}–{100 * lh:.1f}%.")
+    return md(vn.gains_sentence(g).replace(f"({g.best_model})", f"({label})") + bands
+              + f" In the top decile ({g.top_decile_size:,} customers) the model's list captures "
               f"{100 * top['best']:.1f}% and the label's {100 * top['labels']:.1f}%.")

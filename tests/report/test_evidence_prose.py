@@ -131,3 +131,14 @@ def test_typical_error_is_the_median_absolute_error(results):
     expected = float(results.customers["residual"].abs().median())
     assert prose.typical_error_usd(results) == f"${expected:,.2f}"
     assert "root-mean-square error" in prose.fit_summary(results)
+
+
+def test_gains_prose_states_the_intervals_it_is_given(linear):
+    g = linear.prediction.gains
+    banded = dataclasses.replace(g, captured_interval={**g.captured_interval, "best": (0.412, 0.452),
+                                                       "labels": (0.371, 0.415)})
+    text = ep.gains(dataclasses.replace(linear, prediction=dataclasses.replace(linear.prediction, gains=banded)))
+    assert "41.2–45.2%" in text and "37.1–41.5%" in text
+    low, high = g.captured_interval["best"]
+    assert low < g.captured_share["best"] < high
+    assert f"{100 * low:.1f}–{100 * high:.1f}%" in ep.gains(linear)
