@@ -21,7 +21,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.evidence.build import build_evidence
-from analysis.evidence.specs import SPECS_BY_NAME, fit_spec
+from analysis.evidence.fit_specs import fit_spec
+from analysis.evidence.specs import SPECS_BY_NAME
 
 
 def table(n: int, seed: int = 1) -> pd.DataFrame:

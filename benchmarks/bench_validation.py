@@ -39,6 +39,7 @@ import numpy as np
 sys.path.insert(0, {root!r})
 from analysis.data.simulate import simulate_customers
 from analysis.evidence import specs
+from analysis.evidence.fit_specs import fit_spec
 from analysis.evidence.folds import fold_ids, linear_cross_fit, splits
 from analysis.evidence.validation import REPEATS_FULL_MAX_N, validate
 from analysis.evidence.predictive import assess_prediction
@@ -48,7 +49,7 @@ frame = simulate_customers({n}, seed=3)
 stage = {stage!r}
 fitted = None
 if stage == "assess":
-    fitted = {{"linear": specs.fit_spec(specs.SPECS_BY_NAME["linear"], frame, "Low Value")}}
+    fitted = {{"linear": fit_spec(specs.SPECS_BY_NAME["linear"], frame, "Low Value")}}
 lists = {{"retention": (frame["Recency"] > 30).to_numpy(),
           "upsell": ((frame["Recency"] <= 30) & (frame["Segment"] != "High Value")).to_numpy()}}
 cpu0, t0 = time.process_time(), time.perf_counter()

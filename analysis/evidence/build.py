@@ -11,7 +11,8 @@ from .influence import Influence, influence
 from .margins import Effect, MarginalMeans, average_effects
 from .segment_value import SegmentValue, segment_value
 from .specification import SpecificationChecks, check_specification
-from .specs import OUTCOME, RFM, SEGMENT, SPECS_BY_NAME, Design, FittedModel, applicable_specs, fit_spec, shared_designs
+from .fit_specs import Design, fit_spec, shared_designs
+from .specs import OUTCOME, RFM, SEGMENT, SPECS_BY_NAME, FittedModel, applicable_specs
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def build_evidence(frame: pd.DataFrame, reference: str,
                    designs: dict[str, Design] | None = None) -> Evidence:
     """Fit every applicable spec (with and without labels) and run every check on ``frame``.
 
-    ``designs`` may pass :func:`.specs.shared_designs` of ``frame`` (the cross-validation
+    ``designs`` may pass :func:`.fit_specs.shared_designs` of ``frame`` (the cross-validation
     reuses them); each distinct design is built and factorised once either way.
     """
     frame = prepare_frame(frame)

@@ -26,7 +26,8 @@ from ..model.least_squares import solve_gram
 from .claims import CLAIM_ALPHA, labels_wald
 from .covariance import hc3
 from .margins import Effect
-from .specs import OUTCOME, SPECS_BY_NAME, Design, FittedModel, fit_spec
+from .fit_specs import Design, fit_spec
+from .specs import OUTCOME, SPECS_BY_NAME, FittedModel
 
 COOKS_CUTOFF = 1.0
 TOP_SHARE = 0.001

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import fit_specs as fitting
 from . import specs as model_specs
 from .calibration import calibration_by_decile, calibration_summary, predictive_check
 from .folds import CV_FOLDS, CV_REPEATS, CV_SEED
@@ -89,7 +90,7 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
                       lists: Mapping[str, np.ndarray] | None = None, folds: int = CV_FOLDS,
                       repeats: int = CV_REPEATS, seed: int = CV_SEED,
                       fitted: Mapping[str, model_specs.FittedModel] | None = None,
-                      designs: Mapping[str, model_specs.Design] | None = None) -> PredictiveEvidence:
+                      designs: Mapping[str, fitting.Design] | None = None) -> PredictiveEvidence:
     """Cross-validate, choose, rank, and put honest intervals on customers and lists.
 
     Parameters
@@ -100,7 +101,7 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
         retention and upsell lists; their totals get intervals.
     fitted : optional {spec name: FittedModel} already fitted on ``frame`` (the side-by-side
         models), so the full-sample fits are not repeated; missing ones are fitted here.
-    designs : optional :func:`.specs.shared_designs` of ``frame``, reused by the cross-validation.
+    designs : optional :func:`.fit_specs.shared_designs` of ``frame``, reused by the cross-validation.
     """
     frame = frame.reset_index(drop=True)
     validation = validate(frame, reference, folds=folds, repeats=repeats, seed=seed, designs=designs)
@@ -109,7 +110,7 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
     ids = validation.ids[0]
     fitted = dict(fitted or {})
     if best.name not in fitted:
-        fitted[best.name] = model_specs.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference)
+        fitted[best.name] = fitting.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference)
     best_fit = fitted[best.name]
     best_oof = validation.oof(best.name)
     quintiles = rfm_quintiles(frame)

@@ -26,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from .margins import Effect, MarginalMeans, marginal_means
-from .specs import OUTCOME, SEGMENT, SPECS_BY_NAME, FittedModel, fit_spec, segment_labels
+from .fit_specs import fit_spec
+from .specs import OUTCOME, SEGMENT, SPECS_BY_NAME, FittedModel, segment_labels
 
 LEVEL = 0.95
 

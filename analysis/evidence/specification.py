@@ -26,7 +26,8 @@ from scipy import stats
 from .covariance import hc3, wald
 from .overlap import segment_overlap, segment_range_overlap
 from .spline import NaturalSplineBasis
-from .specs import OUTCOME, RFM, SPECS_BY_NAME, Design, FittedModel, column_major, fit_spec, gram_inverse
+from .fit_specs import Design, fit_spec, gram_inverse
+from .specs import OUTCOME, RFM, SPECS_BY_NAME, FittedModel, column_major
 
 #: p-value below which a specification test counts as rejecting the linear model.
 SPEC_ALPHA = 0.01
@@ -102,7 +103,7 @@ def _ols(x: np.ndarray, y: np.ndarray, covariance: bool = True):
     """Least squares with HC3: ``(beta, cov_hc3 or None, sse, df_resid)``."""
     xtx_inv = gram_inverse(x)
     beta = xtx_inv @ (x.T @ y)
-    beta = beta + xtx_inv @ (x.T @ (y - x @ beta))  # one refinement step, as specs.fit_spec
+    beta = beta + xtx_inv @ (x.T @ (y - x @ beta))  # one refinement step, as fit_specs.fit_spec
     resid = y - x @ beta
     cov = hc3(x, resid, xtx_inv) if covariance else None
     return beta, cov, float(resid @ resid), float(len(y) - x.shape[1])

@@ -8,7 +8,7 @@ seed :data:`.folds.CV_SEED`). How each is cross-fitted:
 linear family   fold sufficient statistics, no refit (:func:`.folds.linear_cross_fit`);
                 ``loglinear`` with Duan smearing per fold.
 ``gamma_log``   Fisher scoring on the same fold statistics (:func:`.folds.gamma_log_cross_fit`).
-``median``      refitted per fold, exact L1 fit (:func:`.specs.median_fit`, the one median solver; no sufficient statistics
+``median``      refitted per fold, exact L1 fit (:func:`.estimators.median_fit`, the one median solver; no sufficient statistics
                 exist for an L1 fit). Above :data:`REFIT_FULL_MAX_N` customers it uses one
                 repeat and at most :data:`REFIT_TRAIN_ROWS_MAX` training rows per fold (a
                 seeded subsample); every held-out row is still scored. The contract says so.
@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import fit_specs as fitting
 from . import specs as model_specs
+from .estimators import median_fit
 from .folds import (CV_FOLDS, CV_REPEATS, CV_SEED, LinearCrossFit, RefitCrossFit, fold_ids,
                     gamma_log_cross_fit, linear_cross_fit, refit_cross_fit)
 
@@ -147,7 +149,7 @@ def _median_cross_fit(x: np.ndarray, y: np.ndarray, ids: np.ndarray, seed: int
     def fit_predict(train: np.ndarray, test: np.ndarray):
         if cap is not None and len(train) > cap:
             train = np.sort(rng.choice(train, cap, replace=False))
-        params = model_specs.median_fit(x[train], y[train])
+        params = median_fit(x[train], y[train])
         return params, x[test] @ params
 
     use = ids if cap is None else ids[:1]
@@ -197,11 +199,11 @@ class Validation:
 
 def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FOLDS,
              repeats: int = CV_REPEATS, seed: int = CV_SEED,
-             designs: dict[str, model_specs.Design] | None = None) -> Validation:
+             designs: dict[str, fitting.Design] | None = None) -> Validation:
     """Cross-validate every applicable spec (default :func:`.specs.applicable_specs`).
 
     Above :data:`REPEATS_FULL_MAX_N` customers one repeat is used (``repeats`` of the result
-    says so). ``designs`` may pass :func:`.specs.shared_designs` of ``frame`` (the fits of
+    says so). ``designs`` may pass :func:`.fit_specs.shared_designs` of ``frame`` (the fits of
     the side-by-side table built them already); missing ones are built once here.
 
     Examples
@@ -217,7 +219,7 @@ def validate(frame: pd.DataFrame, reference: str, specs=None, folds: int = CV_FO
         repeats = 1
     ids = fold_ids(len(frame), folds, repeats, seed)
     designs = dict(designs or {})
-    designs.update({n: d for n, d in model_specs.shared_designs(
+    designs.update({n: d for n, d in fitting.shared_designs(
         frame, reference, [s for s in (model_specs.SPECS_BY_NAME["linear"], *specs) if s.name not in designs]).items()
         if n not in designs})
     x_linear, linear_basis = designs["linear"].x, designs["linear"].basis

@@ -19,7 +19,7 @@ from ..evidence.build import Evidence, build_evidence, prepare_frame
 from ..evidence.contract import contract as evidence_contract
 from ..evidence.lists import ListTotal, list_totals
 from ..evidence.predictive import PredictiveEvidence, assess_prediction
-from ..evidence.specs import shared_designs
+from ..evidence.fit_specs import shared_designs
 from .results import ModelResults
 from .targeting import Targeting, build_targeting
 

@@ -9,7 +9,8 @@ from analysis.data.simulate import simulate_customers
 from analysis.evidence.build import prepare_frame
 from analysis.evidence.influence import without_rows
 from analysis.evidence.overlap import percentile_ranks
-from analysis.evidence.specs import MODEL_SPECS, SPECS_BY_NAME, Design, fit_spec, shared_designs
+from analysis.evidence.fit_specs import Design, fit_spec, shared_designs
+from analysis.evidence.specs import MODEL_SPECS, SPECS_BY_NAME
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.evidence import specs
+from analysis.evidence.fit_specs import fit_spec
 from analysis.evidence.folds import fold_ids
 from analysis.evidence.intervals import ResidualBands, held_out_inside, prediction_intervals
 from analysis.evidence.lists import label_recovery, list_totals, misalignment
@@ -106,7 +107,7 @@ def test_circularity_flags_labels_made_from_rfm_and_not_simulated_ones(order_log
 def test_list_totals_by_hand(default_table):
     frame = default_table
     v = validate(frame, "Low Value", repeats=1)
-    fit = specs.fit_spec(specs.SPECS_BY_NAME["linear"], frame, "Low Value")
+    fit = fit_spec(specs.SPECS_BY_NAME["linear"], frame, "Low Value")
     y = frame["CustomerValue"].to_numpy(float)
     mask = (frame["Recency"] > 30).to_numpy()
     total = list_totals(frame, {"retention": mask}, fit.fitted, v.oof("linear"),

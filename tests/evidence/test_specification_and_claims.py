@@ -134,7 +134,8 @@ def test_overlap_good_for_shuffled_labels_poor_for_rule_labels():
 
 def test_influence_refit_drops_a_planted_outlier_and_reports_the_flip(linear_truth):
     from analysis.evidence.influence import COOKS_CUTOFF, cooks_distance, influence
-    from analysis.evidence.specs import SPECS_BY_NAME, fit_spec
+    from analysis.evidence.fit_specs import fit_spec
+    from analysis.evidence.specs import SPECS_BY_NAME
     frame = linear_truth.head(400).copy()
     # One extreme customer with huge value at huge Recency pulls the Recency slope upward.
     frame.loc[frame.index[0], ["Recency", "CustomerValue"]] = [3000, 200_000]

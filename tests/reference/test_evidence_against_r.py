@@ -22,7 +22,8 @@ from analysis.evidence.segment_value import segment_value
 from analysis.evidence.specification import check_specification
 from analysis.evidence.claims import labels_wald
 from analysis.evidence.spline import NaturalSplineBasis
-from analysis.evidence.specs import MODEL_SPECS, SPECS_BY_NAME, fit_spec
+from analysis.evidence.fit_specs import fit_spec
+from analysis.evidence.specs import MODEL_SPECS, SPECS_BY_NAME
 
 HERE = Path(__file__).parent
 R = json.loads((HERE / "r_evidence.json").read_text())
