@@ -58,6 +58,7 @@ class EngineSummary:
     rfm_median: float
     spread_correlation: float
     misaligned_extremes: pd.DataFrame                 # derived.misaligned_by_extremity's first rows
+    box_probabilities: tuple[float, ...] = BOX_PROBABILITIES
 
 
 def _scores(fit: EngineFit) -> ibis.Table:
