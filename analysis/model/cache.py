@@ -79,13 +79,15 @@ def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | Non
     in one aggregate query (row count, sums, extremes), so every chapter's process reads
     one pickle instead of refitting in the engine.
     """
-    from .engine.fit import open_customer_table
-    from .engine.warehouse import fingerprint, load_warehouse_results, sample_size
+    from .engine.warehouse import close, fingerprint, load_warehouse_results, open_table, sample_size
 
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
-    table = open_customer_table(url)
-    key = fingerprint(table, url)
-    size = sample_size()
-    cache_file = cache_dir / f"{results_cache_key(key, reference)}-warehouse-{size}.pkl"
-    return _cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
+    table = open_table(url)
+    try:
+        key = fingerprint(table, url)
+        size = sample_size()
+        cache_file = cache_dir / f"{results_cache_key(key, reference)}-warehouse-{size}.pkl"
+        return _cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
+    finally:
+        close(table)

@@ -37,7 +37,7 @@ from ..targeting import Targeting
 from .fit import EngineFit, fit_in_engine, open_customer_table
 from .scores import top_misaligned
 from .summary import EngineSummary, opaque, summarise
-from .targeting import engine_targeting
+from .targeting import LIST_EXPORT, engine_targeting
 
 SAMPLE_SIZE = 20_000          # rows the refitting sections use: CV of five models on it takes seconds
 SAMPLE_ENV = "REPORT_WAREHOUSE_SAMPLE"   # override (tests use a sample smaller than their table)
@@ -71,6 +71,43 @@ class WarehouseBuild:
     results: WarehouseResults
     targeting: Targeting
     sample_results: ModelResults    # the in-memory fit of the sample: what the evidence sections refit
+
+
+def engine_url(url: str) -> str:
+    """``url`` as the build opens it: a DuckDB file read-only, so the chapters' processes can share it.
+
+    DuckDB lets one process write a file or many read it; the build never writes (its one
+    temporary view lives in the connection's in-memory catalog).
+    """
+    base, hash_, table = url.partition("#")
+    if not base.lower().startswith("duckdb://") or ":memory:" in base or base.rstrip("/").lower() == "duckdb:":
+        return url
+    if "read_only" in base.lower():
+        return url
+    return f"{base}{'&' if '?' in base else '?'}read_only=true{hash_}{table}"
+
+
+def open_table(url: str) -> ibis.Table:
+    """The customer table at ``url`` (read-only where the engine allows); errors name the public URL only."""
+    from ...errors import AnalysisError
+
+    opened = engine_url(url)
+    try:
+        return open_customer_table(opened)
+    except AnalysisError as error:
+        message = str(error)
+        for secret in (opened, url):
+            for form in (secret, secret.partition("#")[0]):
+                message = message.replace(form, public_url(form))
+        raise AnalysisError(message) from None
+
+
+def close(table: ibis.Table) -> None:
+    """Release the engine connection (a DuckDB file lock) once the build has what it needs."""
+    try:
+        table._find_backend().disconnect()
+    except Exception:  # noqa: BLE001 - a backend without disconnect, or already closed
+        pass
 
 
 def sample_size() -> int:
@@ -109,18 +146,24 @@ def draw_sample(fit: EngineFit, size: int) -> pd.DataFrame:
 
 
 def load_warehouse_results(url: str, reference: str | None = None, size: int | None = None,
-                           table: ibis.Table | None = None, key: str | None = None) -> WarehouseBuild:
-    """Fit, summarise, target and sample a warehouse table (see the module docstring)."""
+                           table: ibis.Table | None = None, key: str | None = None,
+                           list_export: int = LIST_EXPORT, scores_export: int = SCORES_EXPORT) -> WarehouseBuild:
+    """Fit, summarise, target and sample a warehouse table (see the module docstring).
+
+    The only customer rows that come back are the sample (``size``), each list's first
+    ``list_export``, the ``scores_export`` scores rows and a few labelled customers;
+    everything else is aggregates (at most :data:`~.bins.HISTOGRAM_BINS` rows a query).
+    """
     from ..fit import fit_model
     from ...io.provenance import code_version
 
     shown = public_url(url)
-    table = open_customer_table(url) if table is None else table
+    table = open_table(url) if table is None else table
     key = key or fingerprint(table, url)
     fit = fit_in_engine(table, reference=reference, source=shown)
     summary = summarise(fit)
     scores = opaque(_customer_scores(fit))
-    targeting = engine_targeting(fit, scores, summary.fitted_q75)
+    targeting = engine_targeting(fit, scores, summary.fitted_q75, export=list_export)
     sample = draw_sample(fit, size or sample_size())
     # fit_model dates its table's file; the sample has none, so it borrows this module's and is renamed after.
     sample_table = CustomerTable(path=Path(__file__), frame=sample, sha256=key, encoding="engine",
@@ -136,7 +179,7 @@ def load_warehouse_results(url: str, reference: str | None = None, size: int | N
                   code_version=code_version(), customers=sample_results.customers)
     results = WarehouseResults(**fields, engine=summary, misaligned_by_segment=fit.misaligned_by_segment,
                                source_url=shown, population=base.n,
-                               scores_export=top_misaligned(fit, SCORES_EXPORT))
+                               scores_export=top_misaligned(fit, scores_export))
     return WarehouseBuild(results=results, targeting=targeting, sample_results=sample_results)
 
 

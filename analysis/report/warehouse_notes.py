@@ -1,0 +1,46 @@
+"""What a page says when its table is in a warehouse: which numbers use every row, which a sample.
+
+Empty for a file (every number uses every row). For a table URL the model, its tests,
+the diagnostic figures, the segment profile and the campaign-list sizes are computed
+in the engine over every row; the sections that refit models on rows (competing
+models, cross-validation, gains, calibration, prediction intervals, influence refits,
+average marginal effects) use the bounded random sample the engine draws with a fixed
+hash (:mod:`analysis.model.engine.warehouse`), and the page says so.
+"""
+from __future__ import annotations
+
+from ..io.escape_markdown import markdown_code
+from ..model.results import ModelResults
+from .formatting import integer
+
+
+def is_warehouse(r: ModelResults) -> bool:
+    return bool(getattr(r, "source_url", ""))
+
+
+def sample_note(r: ModelResults) -> str:
+    """A callout naming the sample the refitting sections of this page use (markdown; "" for a file)."""
+    if not is_warehouse(r):
+        return ""
+    return (f"::: {{.callout-note}}\n**Warehouse table.** {markdown_code(r.source_url)} holds "
+            f"{integer(r.population)} customers. The model, its tests, the diagnostic figures and the campaign-list "
+            f"sizes use every row, computed inside the engine. Sections that refit models on rows (competing "
+            f"models, cross-validation, gains, calibration, prediction intervals, influence refits) use a "
+            f"random sample of {integer(r.sample_size)} customers drawn in the engine by a fixed hash of "
+            f"CustomerID, so their numbers are the sample's.\n:::\n")
+
+
+def list_note(r: ModelResults, exported: int) -> str:
+    """For the Targeting page: the lists are counted in the engine; the tables show their first rows."""
+    if not is_warehouse(r):
+        return ""
+    return (f"::: {{.callout-note}}\n**Warehouse table.** Each list's size and modelled total count every "
+            f"customer in the engine; the tables and CSV downloads hold each list's first {integer(exported)} "
+            f"customers by RFM-predicted value (the linear model's fitted values rank them).\n:::\n")
+
+
+def futures_overlap_note(r: ModelResults) -> str:
+    """Why the Futures page does not set its win-back list against the model's misaligned customers."""
+    return ("For a warehouse table the win-back list is not set against the model's misaligned customers: "
+            "that would need every misaligned customer's ID in memory; the model's misaligned customers stay "
+            "in the engine (the scores download holds the most valuable of them).")
