@@ -24,8 +24,9 @@ def sample_note(r: ModelResults) -> str:
         return ""
     return (f"::: {{.callout-note}}\n**Warehouse table.** {markdown_code(r.source_url)} holds "
             f"{integer(r.population)} customers. The model, its tests, the diagnostic figures and the campaign-list "
-            f"sizes use every row, computed inside the engine. Sections that refit models on rows (competing "
-            f"models, cross-validation, gains, calibration, prediction intervals, influence refits) use a "
+            f"sizes use every row, computed inside the engine. Sections that refit models on rows (specification "
+            f"checks, competing models, segment value across models, cross-validation, gains, calibration, "
+            f"prediction intervals, influence refits) use a "
             f"random sample of {integer(r.sample_size)} customers drawn in the engine by a fixed hash of "
             f"CustomerID, so their numbers are the sample's.\n:::\n")
 
