@@ -31,13 +31,17 @@ def sample_note(r: ModelResults) -> str:
             f"CustomerID, so their numbers are the sample's.\n:::\n")
 
 
-def list_note(r: ModelResults, exported: int) -> str:
+def list_note(r: ModelResults) -> str:
     """For the Targeting page: the lists are counted in the engine; the tables show their first rows."""
     if not is_warehouse(r):
         return ""
+    from ..model.engine.targeting import LIST_EXPORT
+
     return (f"::: {{.callout-note}}\n**Warehouse table.** Each list's size and modelled total count every "
-            f"customer in the engine; the tables and CSV downloads hold each list's first {integer(exported)} "
-            f"customers by RFM-predicted value (the linear model's fitted values rank them).\n:::\n")
+            f"customer in the engine; the tables and CSV downloads hold each list's first {integer(LIST_EXPORT)} "
+            f"customers by RFM-predicted value. Here \"modelled value\" is the linear model's fitted value, not "
+            f"the best cross-validated model's named below: that model is fitted on the sample, and scoring "
+            f"every row with it would need it inside the engine.\n:::\n")
 
 
 def futures_overlap_note(r: ModelResults) -> str:

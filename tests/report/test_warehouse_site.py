@@ -97,7 +97,7 @@ def test_key_numbers_on_the_summary_page_equal_the_in_memory_site(warehouse_buil
 
 def test_campaign_list_sizes_are_the_whole_tables(warehouse_build, report_site):
     site, _ = warehouse_build
-    sizes = re.compile(r"(Win-back|Retention|Premium upsell) list: ([\d,]+) customers")
+    sizes = re.compile(r"(Win-back|Retention|Premium upsell) \(([\d,]+) customers; modelled value")
     ours = dict(sizes.findall(_Text.of(site / "chapters/targeting.html")))
     linear = __import__("analysis.model.targeting", fromlist=["build_targeting"]).build_targeting(
         __import__("analysis.model", fromlist=["load_results"]).load_results())
