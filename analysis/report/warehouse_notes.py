@@ -9,6 +9,8 @@ hash (:mod:`analysis.model.engine.warehouse`), and the page says so.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..io.escape_markdown import markdown_code
 from ..model.results import ModelResults
 from .formatting import integer
@@ -49,3 +51,24 @@ def futures_overlap_note(r: ModelResults) -> str:
     return ("For a warehouse table the win-back list is not set against the model's misaligned customers: "
             "that would need every misaligned customer's ID in memory; the model's misaligned customers stay "
             "in the engine (the scores download holds the most valuable of them).")
+
+
+def labels_wald(r: ModelResults, ev) -> tuple[float, float] | None:
+    """The HC3 Wald test of the labels under the model-fit table: the full-table fit's for a warehouse table.
+
+    For a file it is the evidence layer's (the same fit); for a warehouse table the evidence
+    is the sample's, so the test is recomputed from the in-engine fit's HC3 covariance with
+    the evidence layer's own :func:`~analysis.evidence.covariance.wald`.
+    """
+    from .evidence_prose import labels_wald as from_evidence
+
+    if not is_warehouse(r):
+        return from_evidence(ev)
+    from ..evidence.covariance import wald
+
+    terms = list(r.covariance_hc3.index)
+    index = np.array([i for i, term in enumerate(terms) if term.startswith("Segment[")])
+    if len(index) == 0:
+        return None
+    params = r.coefficients.set_index("term").loc[terms, "estimate"].to_numpy(dtype=float)
+    return wald(params, r.covariance_hc3.to_numpy(dtype=float), index, r.full.df_resid)
