@@ -215,6 +215,10 @@ def summary_from_environment(environ: dict[str, str] | None = None) -> Segmentat
     location, configured = order_log_location(environ)
     specs = [s for s in environ.get(ORDER_LOG_COLUMNS_ENV, "").split(",") if s.strip()]
     labels = environ.get(config.DATA_ENV_VAR, "").strip()
+    if config.is_table_url(labels):  # a warehouse table: no labels file; named without credentials
+        from ..data.public_url import public_url
+
+        labels = public_url(labels)
     labels_path = Path(labels).expanduser().resolve() if labels else config.DEFAULT_DATA
     which = f"${ORDER_LOG_ENV}" if configured else "the default order log"
     try:
