@@ -20,17 +20,22 @@ def is_warehouse(r: ModelResults) -> bool:
     return bool(getattr(r, "source_url", ""))
 
 
+def _callout(body: str) -> str:
+    """A Quarto note callout headed "Warehouse table." (markdown)."""
+    return f"::: {{.callout-note}}\n**Warehouse table.** {body}\n:::\n"
+
+
 def sample_note(r: ModelResults) -> str:
     """A callout naming the sample the refitting sections of this page use (markdown; "" for a file)."""
     if not is_warehouse(r):
         return ""
-    return (f"::: {{.callout-note}}\n**Warehouse table.** {markdown_code(r.source_url)} holds "
+    return _callout(f"{markdown_code(r.source_url)} holds "
             f"{integer(r.population)} customers. The model, its tests, the diagnostic figures and the campaign-list "
             f"sizes use every row, computed inside the engine. Sections that refit models on rows (specification "
             f"checks, competing models, segment value across models, cross-validation, gains, calibration, "
             f"prediction intervals, influence refits) use a "
             f"random sample of {integer(r.sample_size)} customers drawn in the engine by a fixed hash of "
-            f"CustomerID, so their numbers are the sample's.\n:::\n")
+            f"CustomerID, so their numbers are the sample's.")
 
 
 def list_note(r: ModelResults) -> str:
@@ -39,11 +44,11 @@ def list_note(r: ModelResults) -> str:
         return ""
     from ..model.engine.targeting import LIST_EXPORT
 
-    return (f"::: {{.callout-note}}\n**Warehouse table.** Each list's size and modelled total count every "
+    return _callout(f"Each list's size and modelled total count every "
             f"customer in the engine; the tables and CSV downloads hold each list's first {integer(LIST_EXPORT)} "
             f"customers by RFM-predicted value. Here \"modelled value\" is the linear model's fitted value, not "
             f"the best cross-validated model's named below: that model is fitted on the sample, and scoring "
-            f"every row with it would need it inside the engine.\n:::\n")
+            f"every row with it would need it inside the engine.")
 
 
 def futures_overlap_note(r: ModelResults) -> str:
