@@ -49,8 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", type=Path, required=True)
 
     render = sub.add_parser("render", help="build the website and the executive PDF")
-    render.add_argument("--data", type=Path, default=None,
-                        help="customer table (default: $CUSTOMER_DATA, else data/customers.csv)")
+    render.add_argument("--data", type=str, default=None,
+                        help="customer table: a CSV, or an Ibis URL such as 'duckdb:///shop.db#customers' "
+                             "(fitted in the engine) (default: $CUSTOMER_DATA, else data/customers.csv)")
     render.add_argument("--out", type=Path, default=None, help="output folder (default: _site)")
     render.add_argument("--engine", choices=("auto", "quarto", "builtin"), default="auto")
     render.add_argument("--previous", type=Path, default=None,

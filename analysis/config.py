@@ -6,6 +6,7 @@ nothing may depend on the current directory: everything hangs off ``ROOT``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,13 +39,22 @@ REFERENCE_ENV_VAR = "CUSTOMER_REFERENCE"
 DOWNLOADS_ENV_VAR = "REPORT_DOWNLOADS_DIR"
 
 
-def data_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The customer table to analyse: an explicit path, else $CUSTOMER_DATA, else the default."""
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    from_env = os.environ.get(DATA_ENV_VAR)
-    if from_env:
-        return Path(from_env).expanduser().resolve()
+def is_table_url(location: str | os.PathLike) -> bool:
+    """``duckdb:///shop.db#customers`` and any other ``scheme://`` (a drive letter is one letter, not a scheme)."""
+    return isinstance(location, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", location) is not None
+
+
+def data_path(explicit: str | os.PathLike | None = None) -> Path | str:
+    """The customer table to analyse: an explicit path, else $CUSTOMER_DATA, else the default.
+
+    A table URL (``duckdb:///shop.db#customers``, any Ibis URL) is returned as the string
+    it is: the report then fits in the engine (:mod:`analysis.model.engine.warehouse`).
+    """
+    for location in (explicit, os.environ.get(DATA_ENV_VAR)):
+        if location:
+            if is_table_url(location):
+                return location
+            return Path(location).expanduser().resolve()
     return DEFAULT_DATA
 
 

@@ -101,7 +101,14 @@ def coefficients_frame(results: ModelResults) -> pd.DataFrame:
 
 
 def customer_scores_frame(results: ModelResults) -> pd.DataFrame:
-    """One row per customer: ID, segment, fitted value, RFM-only prediction, residual, misalignment."""
+    """One row per customer: ID, segment, fitted value, RFM-only prediction, residual, misalignment.
+
+    For a warehouse table (``results.scores_export``): the engine's top-N misaligned
+    customers by RFM-predicted value (analysis.model.engine.warehouse.SCORES_EXPORT), never all rows.
+    """
+    export = getattr(results, "scores_export", None)
+    if export is not None:
+        return export[list(CUSTOMER_SCORE_COLUMNS)].copy()
     missing = [column for column in CUSTOMER_SCORE_COLUMNS if column not in results.customers.columns]
     if missing:
         raise AnalysisError(

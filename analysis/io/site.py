@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
@@ -149,6 +150,38 @@ def _render_with_quarto(out_dir: Path, env: dict, downloads: Path) -> None:
         _replace_downloads(staging, downloads)
 
 
+@dataclass(frozen=True)
+class _WarehouseTable:
+    """What the build needs of a table URL: its public name, content key and summary line."""
+
+    path: str       # the URL without credentials
+    sha256: str     # the engine content fingerprint
+    line: str
+
+    def summary_line(self) -> str:
+        return self.line
+
+
+def _warehouse_table(url: str) -> _WarehouseTable:
+    """Fit the table in the engine once (the chapters then read the cache); bad data stops here."""
+    from ..data.public_url import public_url
+    from ..errors import AnalysisError
+    from ..model.cache import load_warehouse
+
+    shown = public_url(url)
+    try:
+        results = load_warehouse(url).results
+    except AnalysisError:
+        raise
+    except Exception as error:  # the engine's own failure (missing table, memory): say which, never the password
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0].replace(url, shown)
+        raise AnalysisError(f"{shown}: the engine could not build the report ({first})") from error
+    sizes = ", ".join(f"{level} {count:,}" for level, count in results.segment_counts.items())
+    return _WarehouseTable(shown, results.data.sha256,
+                           f"{shown}: fitted in the engine, {results.n:,} customers ({sizes}); "
+                           f"evidence sample {results.sample_size:,}; fingerprint {results.data.sha256[:12]}")
+
+
 def render_report(data: Path | None = None, out: Path | None = None, engine: str = "auto",
                   previous: Path | None = None) -> int:
     """Validate the customer table, then render the website and executive PDF.
@@ -180,7 +213,10 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
     from .provenance import code_version, data_date
 
     data_path = config.data_path(data)
-    table = load_customers(data_path)  # validation first: invalid data stops before any rendering
+    if isinstance(data_path, str):  # a table URL: fitted in the engine first (and cached for the chapters)
+        table = _warehouse_table(data_path)
+    else:
+        table = load_customers(data_path)  # validation first: invalid data stops before any rendering
     print(table.summary_line(), file=sys.stderr, flush=True)
     out_dir = Path(out).expanduser().resolve() if out is not None else config.SITE_DIR
     chosen = choose_engine(engine)
@@ -197,7 +233,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
     with _previous_model(previous, out_dir) as previous_path, scratch_folder("build-resources") as own:
         downloads = own / DOWNLOADS_FOLDER
         downloads.mkdir()
-        env = _kernel_env(table.path, previous_path, downloads)
+        env = _kernel_env(data_path if isinstance(data_path, str) else table.path, previous_path, downloads)
         if chosen == "quarto":
             try:
                 _render_with_quarto(out_dir, env, downloads)
@@ -210,7 +246,8 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         # which the colophon prints) and the order log; only the pages that record reading
         # it (renderer.dependencies.record_input) depend on the previous model.
         inputs = {"code": code_version(), "data": table.sha256,
-                  "data-file": f"{table.path}|{data_date(table.path)}", "order-log": _order_log_fingerprint()}
+                  "data-file": (f"{table.path}|{data_date(table.path)}" if not isinstance(data_path, str)
+                                else table.path), "order-log": _order_log_fingerprint()}
         optional = {PREVIOUS_MODEL_INPUT: file_sha256(previous_path) if previous_path is not None else None}
 
         with scratch_folder("next-previous-model") as spare:

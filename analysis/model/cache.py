@@ -76,3 +76,24 @@ def load_evidence(results: ModelResults, cache_dir: Path | None = None):
     key = results_cache_key(results.data.sha256, results.reference)
     cache_file = cache_dir / f"{key}-evidence.pkl"
     return _cached(cache_file, lambda: build_model_evidence(results))
+
+
+def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | None = None):
+    """The in-engine build (:class:`~analysis.model.engine.warehouse.WarehouseBuild`) for a table URL.
+
+    Cached like :func:`load_results`, keyed by a content fingerprint the engine computes
+    in one aggregate query (row count, sums, extremes), so every chapter's process reads
+    one pickle instead of refitting in the engine.
+    """
+    from .engine.warehouse import close, fingerprint, load_warehouse_results, open_table, sample_size
+
+    reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
+    cache_dir = cache_dir or config.RESULTS_CACHE_DIR
+    table = open_table(url)
+    try:
+        key = fingerprint(table, url)
+        size = sample_size()
+        cache_file = cache_dir / f"{results_cache_key(key, reference)}-warehouse-{size}.pkl"
+        return _cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
+    finally:
+        close(table)

@@ -15,6 +15,15 @@ from scipy import stats
 from ..data import PREDICTORS
 from .results import ModelResults
 
+
+def engine_summary(r: ModelResults):
+    """The in-engine aggregates of a warehouse build (:mod:`analysis.model.engine.summary`), else ``None``.
+
+    A warehouse table's ``customers`` frame is a bounded sample: every function below
+    that states a population number reads these aggregates instead when present.
+    """
+    return getattr(r, "engine", None)
+
 # R's panel.smooth: lowess with f = 2/3 and 3 robustness iterations.
 LOWESS_FRACTION = 2 / 3
 LOWESS_ITERATIONS = 3
@@ -49,18 +58,24 @@ def largest(values: np.ndarray, k: int) -> np.ndarray:
 
 def most_influential(r: ModelResults, k: int) -> list[str]:
     """CustomerIDs of the ``k`` customers with the largest Cook's distance, largest first."""
+    if (e := engine_summary(r)) is not None:
+        return [str(v) for v in e.labelled_cooks["CustomerID"].head(k)]
     cooks = r.customers["cooks_distance"].to_numpy(dtype=float)
     return [str(r.customers["CustomerID"].iloc[i]) for i in largest(cooks, k)]
 
 
 def residual_spread_correlation(r: ModelResults) -> float:
     """Correlation of fitted value with |residual|: positive when the spread widens with value."""
+    if (e := engine_summary(r)) is not None:
+        return e.spread_correlation
     customers = r.customers
     return float(np.corrcoef(customers["fitted"].to_numpy(dtype=float),
                              np.abs(customers["residual"].to_numpy(dtype=float)))[0, 1])
 
 
 def fitted_range(r: ModelResults) -> tuple[float, float]:
+    if (e := engine_summary(r)) is not None:
+        return e.ranges["fitted"]
     fitted = r.customers["fitted"].to_numpy(dtype=float)
     return float(fitted.min()), float(fitted.max())
 
@@ -123,6 +138,8 @@ def partial_effect_range(r: ModelResults, predictor: str) -> tuple[float, float]
     Not min to max: one customer with 400 orders would stretch the axis until
     every other customer sits in its first tenth.
     """
+    if (e := engine_summary(r)) is not None:
+        return e.predictor_ranges[predictor]
     tail = (1 - PARTIAL_COVERAGE) / 2
     low, high = np.quantile(r.customers[predictor].to_numpy(dtype=float), [tail, 1 - tail])
     return float(low), float(high)
@@ -153,17 +170,25 @@ def partial_effect_curve(r: ModelResults, predictor: str, points: int = PARTIAL_
 
 def predictor_deciles(r: ModelResults, predictor: str) -> np.ndarray:
     """Deciles of ``predictor`` across customers: where along a curve the customers are."""
+    if (e := engine_summary(r)) is not None:
+        return e.predictor_deciles[predictor]
     return np.quantile(r.customers[predictor].to_numpy(dtype=float), DECILES)
 
 
 # --- segments ---------------------------------------------------------------------------------
 
 def mean_customer_value(r: ModelResults) -> float:
+    if (e := engine_summary(r)) is not None:
+        return e.mean_value
     return float(np.mean(r.customers["CustomerValue"].to_numpy()))
 
 
 def segment_medians(r: ModelResults, columns: tuple[str, ...]) -> pd.DataFrame:
     """Median of each of ``columns`` per segment (rows: segments in the data)."""
+    if (e := engine_summary(r)) is not None:
+        middle = e.box_probabilities.index(0.5)
+        return pd.DataFrame({c: [e.box[(level, c)][middle] for level in r.levels] for c in columns},
+                            index=pd.Index(list(r.levels), name="Segment"))
     return r.customers.groupby("Segment", observed=True)[list(columns)].median()
 
 
@@ -176,6 +201,8 @@ def segment_profile(r: ModelResults) -> pd.DataFrame:
     Shares of customers and of total CustomerValue are of the whole cohort, so the
     segment rows sum to 1.
     """
+    if (e := engine_summary(r)) is not None:
+        return e.profile.copy()
     customers = r.customers
     total_value = float(customers["CustomerValue"].sum())
     groups = [(level, customers[customers["Segment"] == level]) for level in r.levels]
@@ -194,6 +221,8 @@ def segment_profile(r: ModelResults) -> pd.DataFrame:
 
 def misaligned_by_extremity(r: ModelResults) -> pd.DataFrame:
     """Flagged customers, most extreme first: furthest RFM-predicted value from the median customer's."""
+    if (e := engine_summary(r)) is not None:  # the first TOP_MISALIGNED, from the engine
+        return e.misaligned_extremes.copy()
     customers = r.customers
     median = float(np.median(customers["rfm_prediction"].to_numpy()))
     flagged = customers[customers["misaligned"]].copy()
@@ -207,6 +236,8 @@ def median_abs_error(r: ModelResults, model: str = "full") -> float:
     The residual SE is a root-mean-square, dominated by the largest misses; the median
     absolute error is what a typical customer's prediction misses by (issue 10).
     """
+    if (e := engine_summary(r)) is not None:
+        return e.median_abs_error[model]
     c = r.customers
     predicted = c["fitted"] if model == "full" else c["rfm_prediction"]
     return float((c["CustomerValue"] - predicted).abs().median())

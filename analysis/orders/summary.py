@@ -183,7 +183,12 @@ def build_summary(location: str, as_of: str | date | None = None, *, roles: Colu
     """Derive, aggregate and label one order log: the whole chapter's computing."""
     run, lines = derive_with_lines(location, as_of, roles=roles, backend=backend)
     aggregates = chapter_aggregates(lines, run.params)
-    crosstab = label_crosstab(run.customers, labels_path or config.data_path())
+    labels = labels_path or config.data_path()
+    if isinstance(labels, str):  # a warehouse table URL: no labels file here; named without credentials
+        from ..data.public_url import public_url
+
+        labels = Path(public_url(labels))
+    crosstab = label_crosstab(run.customers, labels)
     summary = summarise(run, aggregates, crosstab, location=str(location), configured=configured)
     path = Path(location)
     snapshot = None if is_url(location) or not path.is_file() else file_sha256(path)
@@ -209,6 +214,10 @@ def summary_from_environment(environ: dict[str, str] | None = None) -> Segmentat
     location, configured = order_log_location(environ)
     specs = [s for s in environ.get(ORDER_LOG_COLUMNS_ENV, "").split(",") if s.strip()]
     labels = environ.get(config.DATA_ENV_VAR, "").strip()
+    if config.is_table_url(labels):  # a warehouse table: no labels file; named without credentials
+        from ..data.public_url import public_url
+
+        labels = public_url(labels)
     labels_path = Path(labels).expanduser().resolve() if labels else config.DEFAULT_DATA
     which = f"${ORDER_LOG_ENV}" if configured else "the default order log"
     try:

@@ -70,7 +70,7 @@ def display_frame(target: TargetList) -> pd.DataFrame:
     return frame.rename(columns=COLUMN_LABELS)
 
 
-def _static_markdown(frame: pd.DataFrame, csv_name: str, rows: int) -> str:
+def _static_markdown(frame: pd.DataFrame, csv_name: str, rows: int, total: int | None = None) -> str:
     """A pipe table of the first ``rows`` rows, every cell literal, and where the rest is."""
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     header = "| " + " | ".join(markdown_text(c) for c in frame.columns) + " |"
@@ -81,8 +81,12 @@ def _static_markdown(frame: pd.DataFrame, csv_name: str, rows: int) -> str:
                  for v in values]
         lines.append("| " + " | ".join(markdown_text(cell) for cell in cells) + " |")
     shown = min(rows, len(frame))
-    note = (f"The first {shown:,} of {len(frame):,} customers, by RFM-predicted value; "
-            f"the full list is in {markdown_text(csv_name)}.")
+    if total is not None and total > len(frame):  # an engine list: the CSV holds its first len(frame)
+        note = (f"The first {shown:,} of {total:,} customers, by RFM-predicted value; the first "
+                f"{len(frame):,} are in {markdown_text(csv_name)}, the rest stay in the engine.")
+    else:
+        note = (f"The first {shown:,} of {len(frame):,} customers, by RFM-predicted value; "
+                f"the full list is in {markdown_text(csv_name)}.")
     return "\n".join(lines) + "\n\n" + note + "\n"
 
 
@@ -112,7 +116,7 @@ def campaign_table(target: TargetList, *, page_length: int = PAGE_LENGTH,
         table_id=f"campaign-{target.key}", display_logo_when_loading=False,
     )
     plain = f"{target.name} list: {target.size:,} customers (see {csv_name})"
-    return CampaignTable(html=table, markdown=_static_markdown(frame, csv_name, static_rows), plain=plain)
+    return CampaignTable(html=table, markdown=_static_markdown(frame, csv_name, static_rows, target.size), plain=plain)
 
 
 def datatables_library() -> CampaignTable:

@@ -29,9 +29,14 @@ class Colophon:
     packages: dict[str, str]
 
 
+def source_name(r: ModelResults) -> str:
+    """The data's name on a page: the file name, or a warehouse table's URL without credentials."""
+    return getattr(r, "source_url", "") or r.data.path.name
+
+
 def colophon(r: ModelResults) -> Colophon:
     return Colophon(
-        data_file=r.data.path.name,
+        data_file=source_name(r),
         data_sha256=r.data.sha256,
         rows=r.data.n_rows,
         data_modified=r.data.modified_utc,
@@ -51,8 +56,9 @@ def colophon_markdown(r: ModelResults) -> str:
     """
     c = colophon(r)
     packages = markdown_text(", ".join(f"{name} {version}" for name, version in c.packages.items()))
+    dated = "read from the engine" if getattr(r, "source_url", "") else "file dated"
     return (f"**Provenance.** Data {markdown_code(c.data_file)} ({c.rows:,} customers; SHA-256 "
-            f"{markdown_code(c.data_sha256[:16] + '…')}; file dated {markdown_text(c.data_modified)}). "
+            f"{markdown_code(c.data_sha256[:16] + '…')}; {dated} {markdown_text(c.data_modified)}). "
             f"Built {markdown_text(c.built)} from commit {markdown_code(c.git_commit)} "
             f"(analysis code {markdown_code(c.code_version)}) with {packages}.")
 
@@ -60,6 +66,10 @@ def colophon_markdown(r: ModelResults) -> str:
 def data_source_sentence(r: ModelResults) -> MarkdownText:
     """The Data chapter's inline sentence naming the file (markdown, so the name prints literally)."""
     d = r.data
+    if getattr(r, "source_url", ""):
+        return MarkdownText(f"This build analyses the warehouse table {markdown_code(r.source_url)}: "
+                            f"{integer(d.n_rows)} customers, read {markdown_text(d.modified_utc)}; the model is "
+                            f"fitted inside the engine, so the rows never left it.")
     return MarkdownText(f"This build analyses {markdown_code(d.path.name)}: {integer(d.n_rows)} customers, "
                         f"file dated {markdown_text(d.modified_utc)}, read as {d.encoding.upper()}.")
 
@@ -82,7 +92,7 @@ def data_dictionary_markdown() -> str:
 def data_line(r: ModelResults) -> MarkdownText:
     """The executive brief's dateline: which data, how many customers, as of when (markdown)."""
     return MarkdownText(
-        f"Data: {markdown_text(r.data.path.name)}, {integer(r.data.n_rows)} customers, as of "
+        f"Data: {markdown_text(source_name(r))}, {integer(r.data.n_rows)} customers, as of "
         f"{markdown_text(r.data.modified_utc)}. Model fitted {datetime.now(timezone.utc).strftime('%Y-%m-%d')}.")
 
 

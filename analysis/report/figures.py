@@ -55,6 +55,10 @@ def diagnostics(r: ModelResults, ax=None) -> Figure:
     ax : array-like of 4 Axes, optional
         Panels in the order above; default a new 2 x 2 figure.
     """
+    if getattr(r, "engine", None) is not None:  # a warehouse table: drawn from the engine's bins
+        from .binned_figures import binned_diagnostics
+
+        return binned_diagnostics(r, ax)
     with house_style():
         figure, axes = new_figure(4, (2, 2), 5.6, ax)
         customers = r.customers
@@ -102,12 +106,20 @@ def _leverage_panel(ax: Axes, r: ModelResults, leverage: np.ndarray, standardize
     right edge as plot.lm labels them (a legend would sit on the very corner where the most
     influential customers tend to be)."""
     draw_points(ax, leverage, standardized)
+    cooks_guides(ax, r, (float(leverage.min()), float(leverage.max())),
+                 (float(standardized.min()), float(standardized.max())))
+    influential = largest(r.customers["cooks_distance"].to_numpy(dtype=float), N_LABELLED)
+    label_points(ax, leverage[influential], standardized[influential], ids[influential])
+
+
+def cooks_guides(ax: Axes, r: ModelResults, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+    """The leverage panel's zero line, Cook's-distance contours, limits, note and title."""
     ax.axhline(0, color=GUIDE, linewidth=0.8, linestyle=":")
-    y_low, y_high = float(standardized.min()), float(standardized.max())
+    y_low, y_high = y_range
     pad = 0.06 * (y_high - y_low or 1.0)
     y_limits = (y_low - pad, y_high + pad)
-    x_high = float(leverage.max()) * 1.08
-    grid = np.linspace(max(float(leverage.min()), 1e-9), x_high, 200)
+    x_high = x_range[1] * 1.08
+    grid = np.linspace(max(x_range[0], 1e-9), x_high, 200)
     contours = [(level, "--", ACCENT, number(level, 1)) for level in COOKS_CONTOURS]
     contours.append((r.diagnostics.cooks_threshold, ":", GUIDE, "4/n"))
     off_scale = []
@@ -123,8 +135,6 @@ def _leverage_panel(ax: Axes, r: ModelResults, leverage: np.ndarray, standardize
             off_scale.append(label)
     ax.set_xlim(0, x_high)
     ax.set_ylim(*y_limits)
-    influential = largest(r.customers["cooks_distance"].to_numpy(dtype=float), N_LABELLED)
-    label_points(ax, leverage[influential], standardized[influential], ids[influential])
     dashed_off = [label for label in off_scale if label != "4/n"]
     note = "Dotted: Cook's D = 4/n. Dashed: " + " and ".join(f"{level:g}" for level in COOKS_CONTOURS)
     if len(dashed_off) == len(COOKS_CONTOURS):
@@ -224,17 +234,23 @@ def distributions(r: ModelResults, ax=None) -> Figure:
     """
     with house_style():
         figure, axes = new_figure(4, (2, 2), 4.6, ax)
-        customers = r.customers
-        segments = customers["Segment"].to_numpy()
+        engine = getattr(r, "engine", None)  # a warehouse table: the engine's five quantiles per box
+        if engine is None:
+            customers = r.customers
+            segments = customers["Segment"].to_numpy()
         levels = list(r.levels)[::-1]  # first level on top
+        look = dict(orientation="horizontal", showfliers=False, patch_artist=True, widths=0.6,
+                    medianprops={"color": INK, "linewidth": 1.2},
+                    whiskerprops={"color": "#777777", "linewidth": 0.8},
+                    capprops={"color": "#777777", "linewidth": 0.8})
         for i, (panel, column) in enumerate(zip(axes, DISTRIBUTION_COLUMNS)):
-            values = customers[column].to_numpy(dtype=float)
-            data = [values[segments == level] for level in levels]
-            boxes = panel.boxplot(data, orientation="horizontal", whis=WHISKER_PERCENTILES, showfliers=False,
-                                  patch_artist=True, widths=0.6,
-                                  medianprops={"color": INK, "linewidth": 1.2},
-                                  whiskerprops={"color": "#777777", "linewidth": 0.8},
-                                  capprops={"color": "#777777", "linewidth": 0.8})
+            if engine is None:
+                values = customers[column].to_numpy(dtype=float)
+                data = [values[segments == level] for level in levels]
+                boxes = panel.boxplot(data, whis=WHISKER_PERCENTILES, **look)
+            else:
+                boxes = panel.bxp([dict(zip(("whislo", "q1", "med", "q3", "whishi"), engine.box[(level, column)]),
+                                        fliers=[]) for level in levels], **look)
             for patch, level in zip(boxes["boxes"], levels):
                 patch.set(facecolor=segment_color(level), alpha=0.8, edgecolor="none")
             if i % 2 == 0:

@@ -66,18 +66,38 @@ def setup(data: str | Path | None = None, downloads: Path | None = None,
     """
     pd.set_option("display.width", 120)
     downloads = Path(downloads) if downloads is not None else config.downloads_dir()
-    results = load_results(data)
-    evidence = load_evidence(results)
-    targeting = evidence.targeting
+    location = config.data_path(data)
+    extra: dict = {}
+    if isinstance(location, str):  # a table URL: the in-engine build (analysis.model.engine.warehouse)
+        from ..model.cache import load_warehouse
+
+        build = load_warehouse(location)
+        results, targeting = build.results, build.targeting
+        evidence = load_evidence(build.sample_results)  # the refitting sections: the bounded sample
+        extra = {"warehouse": warehouse_contract(results)}
+    else:
+        results = load_results(location)
+        evidence = load_evidence(results)
+        targeting = evidence.targeting
     request = futures_request()
     key = futures_cache_key(request) if request is not None else None
     if not downloads_current(results, downloads, {FUTURES_SECTION: key}):
         write_target_lists(targeting, downloads)
         futures = _futures_downloads(request, key)
         # model.json last: it marks the set as complete
-        write_downloads(results, downloads, extra_json={**evidence.contract(), **futures["extra_json"]},
+        write_downloads(results, downloads, extra_json={**evidence.contract(), **extra, **futures["extra_json"]},
                         extra_files=futures.get("extra_files"))
     return ReportBundle(results=results, targeting=targeting, evidence=evidence, previous=previous)
+
+
+def warehouse_contract(results) -> dict:
+    """``model.json``'s ``warehouse`` section: where the rows stayed and what came back."""
+    from ..model.engine.targeting import LIST_EXPORT
+    from ..model.engine.warehouse import SCORES_EXPORT
+
+    return {"source": results.source_url, "fitted_in": "engine", "customers": results.population,
+            "misaligned_by_segment": dict(results.misaligned_by_segment or {}),
+            "evidence_sample": results.sample_size, "scores_export": SCORES_EXPORT, "list_export": LIST_EXPORT}
 
 
 def _futures_downloads(request, key) -> dict:

@@ -171,7 +171,7 @@ def misaligned_customer_rows(results: ModelResults, top: int = DEFAULT_TOP_MISAL
 
 def misaligned_count_rows(results: ModelResults) -> pd.DataFrame:
     """Displayed cells of :func:`analysis.report.tables.misaligned_counts`: flagged customers per segment."""
-    counts = results.customers["Segment"].value_counts()
+    counts = results.segment_counts  # the fit's own counts (a warehouse build's customers are a sample)
     rows = []
     for level in results.levels:
         size, flagged = int(counts.get(level, 0)), results.misaligned_count(level)
