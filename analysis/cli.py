@@ -134,12 +134,13 @@ def _fit_command(args: argparse.Namespace) -> int:
         if args.evidence:
             raise AnalysisError(f"{args.path}: --evidence needs a customer CSV (the competing models and the "
                                 "cross-validation read every row); drop --evidence for the in-engine fit")
+        from .data.public_url import public_url
         from .model.engine import fit_in_engine, open_customer_table
         from .model.engine.contract import write_engine_json
 
         table = open_customer_table(args.path)
         try:
-            fit = fit_in_engine(table, reference=args.reference, source=args.path)
+            fit = fit_in_engine(table, reference=args.reference, source=public_url(args.path))
         except AnalysisError:
             raise
         except Exception as error:  # the engine's own failure (memory, permissions): say which
@@ -209,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except AnalysisError as error:
-        print(f"error: {error}", file=sys.stderr)
+        from .data.public_url import scrub_urls  # a URL's password never reaches the terminal or a CI log
+
+        print(f"error: {scrub_urls(error)}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     except OSError as error:  # unreadable input, read-only or full disk: the path and the cause, no traceback
         from renderer.publish import os_error_message

@@ -27,3 +27,13 @@ def public_url(url: str) -> str:
     if not host and str(url).startswith(f"{parts.scheme}://"):  # duckdb:///file.db keeps its three slashes
         text = f"{parts.scheme}://{text[len(parts.scheme) + 1:]}"
     return text
+
+
+# A URL ends before whitespace, quotes or brackets, and never on the punctuation after it.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"()]*[^\s'\"():,.;]")
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with every URL in it passed through :func:`public_url`: for error messages,
+    which may quote the URL a user typed or an engine's own connection error."""
+    return _URL_IN_TEXT.sub(lambda match: public_url(match.group(0)), str(text))
