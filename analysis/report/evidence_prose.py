@@ -93,8 +93,13 @@ def _contrast_kind(phrase: str) -> str:
 _RULE_NAMES = {"cooks_above_cutoff": "Cook's distance above the cut-off", "top_share": "the top share of Cook's distances"}
 
 
-def segment_value_key_figure(ev: ModelEvidence, segment: str = "High Value") -> str:
-    """The key-figure value: the contrast, named with the robustness-aware word (never "premium" if negative)."""
+def segment_value_key_figure(ev: ModelEvidence, segment: str = "High Value", results=None) -> str:
+    """The key-figure value: the contrast, named with the robustness-aware word (never "premium" if negative).
+
+    For a warehouse table (``results`` fitted in the engine) the contrast is the full-table
+    fit's coefficient, the number the coefficient table shows; the evidence was computed on
+    the engine's sample, so the mean residual is labelled as the sample's.
+    """
     e = ev.evidence
     value = next((v for v in e.segment_values if v.segment == segment), None)
     claim = next((c for c in e.claims if c.key == f"segment:{segment}"), None)
@@ -104,7 +109,11 @@ def segment_value_key_figure(ev: ModelEvidence, segment: str = "High Value") -> 
     word = segment_word(claim, bool(effect.excludes_zero) if effect is not None else False)
     tail = {"premium": "a premium in every model checked", "overstates": "the label overstates value in every model checked",
             "no clear difference": "no clear difference", "depends on the model": "depends on the model"}[word.word]
-    return md(f"{usd(value.contrast.estimate)} against {markdown_text(e.reference)} ({tail}); mean residual "
+    estimate, residual = value.contrast.estimate, "mean residual"
+    if results is not None and getattr(results, "source_url", ""):
+        estimate = float(results.coefficient(f"Segment[{segment}]").estimate)
+        residual = "mean residual in the sample"
+    return md(f"{usd(estimate)} against {markdown_text(e.reference)} ({tail}); {residual} "
               f"{usd(value.mean_residual.estimate)}")
 
 

@@ -29,13 +29,14 @@ def sample_note(r: ModelResults) -> str:
     """A callout naming the sample the refitting sections of this page use (markdown; "" for a file)."""
     if not is_warehouse(r):
         return ""
-    return _callout(f"{markdown_code(r.source_url)} holds "
-            f"{integer(r.population)} customers. The model, its tests, the diagnostic figures and the campaign-list "
-            f"sizes use every row, computed inside the engine. Sections that refit models on rows (specification "
-            f"checks, competing models, segment value across models, cross-validation, gains, calibration, "
-            f"prediction intervals, influence refits) use a "
-            f"random sample of {integer(r.sample_size)} customers drawn in the engine by a fixed hash of "
-            f"CustomerID, so their numbers are the sample's.")
+    scope = f"{markdown_code(r.source_url)} holds {integer(r.population)} customers."
+    whole = ("The model, its tests, the diagnostic figures and the campaign-list sizes use every row, computed "
+             "inside the engine.")
+    sampled = (f"Sections that refit models on rows (specification checks, competing models, segment value across "
+               f"models, cross-validation, gains, calibration, prediction intervals, influence refits) use a random "
+               f"sample of {integer(r.sample_size)} customers drawn in the engine by a fixed hash of CustomerID, so "
+               f"their numbers are the sample's.")
+    return _callout(" ".join((scope, whole, sampled)))
 
 
 def list_note(r: ModelResults) -> str:

@@ -93,6 +93,12 @@ def test_key_numbers_on_the_summary_page_equal_the_in_memory_site(warehouse_buil
         assert shown, label
         assert f"{label} {shown.group(1)}" in ours, label
     assert "random sample of" in ours and "random sample of" not in theirs
+    # The segment contrast tile is the full-table coefficient, as in memory (not the sample's fit).
+    label = "High Value contrast beyond RFM (linear model):"
+    contrast = re.search(re.escape(label) + r" (\S+) against", theirs)
+    assert contrast, label
+    assert f"{label} {contrast.group(1)} against" in ours
+    assert "mean residual in the sample" in ours and "mean residual in the sample" not in theirs
 
 
 def test_campaign_list_sizes_are_the_whole_tables(warehouse_build, report_site):
