@@ -38,6 +38,7 @@ class Anomalies:
     Attributes
     ----------
     flagged : numpy.ndarray of bool
+        One per customer: True when any rule flags the customer.
     reasons : pandas.Series
         ``"; "``-joined reasons per customer ("" when not flagged).
     order_value_z, largest_order_z : numpy.ndarray

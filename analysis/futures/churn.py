@@ -31,25 +31,26 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from .options import SEED
+from .conventions import SEED
 
 DEFINITION = "no purchase in the holdout period after the as-of date"
+FOLDS = 5              # the logistic scores are out of fold: no customer is scored by a model that saw them
+CALIBRATION_BINS = 10  # deciles of predicted churn in the calibration figure
 PREDICTORS = {
     "bgnbd_p_no_purchase": "BG/NBD: P(no purchase in holdout)",
     "bgnbd_not_alive": "BG/NBD: 1 − P(alive)",
     "logistic_rfm": "Logistic regression on RFM + tenure",
 }
-FOLDS = 5
-CALIBRATION_BINS = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity, not an elementwise == that cannot be a bool
 class ChurnComparison:
     """Scores, metrics and calibration curves of every predictor.
 
     Attributes
     ----------
     churned : numpy.ndarray of bool
+        True for a customer with no purchase in the holdout (:data:`DEFINITION`).
     scores : pandas.DataFrame
         One column per key of :data:`PREDICTORS`, one row per customer.
     metrics : pandas.DataFrame

@@ -21,7 +21,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from .options import SEED
+from .conventions import SEED
 
 K_RANGE = range(2, 11)
 SILHOUETTE_SAMPLE = 4_000

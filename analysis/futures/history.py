@@ -35,7 +35,7 @@ import pandas as pd
 from ..orders.pipeline import RFMRun, derive_customers_and_lines
 from ..orders.roles import ColumnRoles
 from ..orders.transform import net_orders
-from .options import DAYS_PER_WEEK
+from .conventions import DAYS_PER_WEEK
 
 HISTORY_COLUMNS = ("CustomerID", "frequency", "recency", "T", "monetary_value", "orders",
                    "calibration_revenue", "largest_order", "most_orders_in_a_day",

@@ -5,10 +5,6 @@ from dataclasses import dataclass
 
 DEFAULT_HORIZON_MONTHS = 6
 DEFAULT_MONTHLY_DISCOUNT = 0.01  # about 12.7% a year: a typical cost of capital for a retailer
-# BG/NBD's stated time unit: recency, T and the holdout are in weeks, as in Fader, Hardie & Lee (2005).
-DAYS_PER_WEEK = 7.0
-# One seed for every random step of a run (folds, k-means starts), so a rebuild draws the same.
-SEED = 20261201
 
 
 @dataclass(frozen=True)

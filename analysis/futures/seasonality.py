@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .models import BGNBDFit, fit_bgnbd
-from .options import DAYS_PER_WEEK
+from .conventions import DAYS_PER_WEEK
 
 PERIOD = 12
 
