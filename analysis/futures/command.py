@@ -84,11 +84,12 @@ def format_log(result, out_dir: Path | None = None) -> str:
                      f"frequency-spend correlation {g.frequency_spend_correlation:+.2f}")
     if result.holdout:
         h = result.holdout
-        lines.append(f"holdout: predicted {h.predicted_purchases:,.0f} purchases, actual {h.actual_purchases:,.0f} "
-                     f"({h.purchases_error:+.1%}); revenue {h.revenue_error:+.1%}")
-        if h.season_adjusted_purchases is not None:
-            lines.append(f"holdout, season-adjusted BG/NBD: predicted {h.season_adjusted_purchases:,.0f} purchases "
-                         f"({h.season_adjusted_error:+.1%}); holdout months' seasonal index "
+        used = "season-adjusted BG/NBD" if result.season_adjusted is not None else "BG/NBD"
+        lines.append(f"holdout, {used} (used): predicted {h.predicted_purchases:,.0f} purchases, actual "
+                     f"{h.actual_purchases:,.0f} ({h.purchases_error:+.1%}); revenue {h.revenue_error:+.1%}")
+        if result.season_adjusted is not None:
+            lines.append(f"holdout, plain BG/NBD: predicted {h.plain_predicted_purchases:,.0f} purchases "
+                         f"({h.plain_purchases_error:+.1%}); holdout months' seasonal index "
                          f"{result.season_adjusted.holdout_index:.3f}")
     if result.churn:
         lines += [f"churn {row.label}: AUC {row.auc:.3f}, Brier {row.brier:.3f}"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 TOP_PURCHASE_BIN = 7  # "7+" as in the paper's figure
+PLAIN, SEASON_ADJUSTED = "plain", "season-adjusted"
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,13 @@ class HoldoutValidation:
         ``repeat_purchases`` (0..6, "7+"), ``customers, predicted_mean, actual_mean``.
     by_decile : pandas.DataFrame
         ``decile`` (1 = lowest predicted CLV), ``customers, predicted_revenue, actual_revenue``.
-    season_adjusted_purchases : float or None
-        Sum of the season-adjusted forecast (:mod:`analysis.futures.seasonality`); None when
-        the seasonal index could not be estimated. With one, ``by_frequency`` also has ``adjusted_mean``.
+    model : str
+        Which BG/NBD made ``predicted_*``: :data:`SEASON_ADJUSTED` (refitted in season-weighted
+        time, :mod:`analysis.futures.seasonality`) when it exists, else :data:`PLAIN`.
+    plain_predicted_purchases, plain_predicted_revenue : float or None
+        The plain BG/NBD's sums, kept beside the model used (equal to ``predicted_*`` when the
+        plain model is the one used). With a season-adjusted model, ``by_frequency`` also has
+        ``plain_mean``.
     """
 
     weeks: float
@@ -50,19 +55,32 @@ class HoldoutValidation:
     revenue_mae: float
     by_frequency: pd.DataFrame
     by_decile: pd.DataFrame
-    season_adjusted_purchases: float | None = None
+    model: str = "plain"
+    plain_predicted_purchases: float | None = None
+    plain_predicted_revenue: float | None = None
+
+    @property
+    def season_adjusted_purchases(self) -> float | None:
+        """The season-adjusted forecast's sum (None when the plain model is the one used)."""
+        return self.predicted_purchases if self.model == SEASON_ADJUSTED else None
+
+    @property
+    def plain_purchases_error(self) -> float:
+        """Aggregate error of the plain BG/NBD's purchase forecast."""
+        plain = self.predicted_purchases if self.plain_predicted_purchases is None else self.plain_predicted_purchases
+        return _relative_error(plain, self.actual_purchases)
 
     @property
     def purchases_error(self) -> float:
-        """Aggregate error of predicted holdout purchases, as a share of actual (+ = over-prediction)."""
+        """Aggregate error of the used model's holdout purchases, as a share of actual (+ = over-prediction)."""
         return _relative_error(self.predicted_purchases, self.actual_purchases)
 
     @property
     def season_adjusted_error(self) -> float:
         """Aggregate error of the season-adjusted purchase forecast (NaN without one)."""
-        if self.season_adjusted_purchases is None:
+        if self.model != SEASON_ADJUSTED:
             return float("nan")
-        return _relative_error(self.season_adjusted_purchases, self.actual_purchases)
+        return _relative_error(self.predicted_purchases, self.actual_purchases)
 
     @property
     def revenue_error(self) -> float:
@@ -74,7 +92,9 @@ class HoldoutValidation:
         return {"months": months, "weeks": self.weeks,
                 "predicted_purchases": self.predicted_purchases, "actual_purchases": self.actual_purchases,
                 "predicted_revenue": self.predicted_revenue, "actual_revenue": self.actual_revenue,
-                "purchases_mae": self.purchases_mae, "revenue_mae": self.revenue_mae,
+                "purchases_mae": self.purchases_mae, "revenue_mae": self.revenue_mae, "model": self.model,
+                "plain_predicted_purchases": self.plain_predicted_purchases,
+                "plain_predicted_revenue": self.plain_predicted_revenue,
                 "season_adjusted_purchases": self.season_adjusted_purchases}
 
 
@@ -84,7 +104,8 @@ def _relative_error(predicted: float, actual: float) -> float:
 
 def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, actual_purchases: np.ndarray,
                      predicted_clv: np.ndarray, predicted_revenue: np.ndarray, actual_revenue: np.ndarray,
-                     weeks: float, adjusted_purchases: np.ndarray | None = None) -> HoldoutValidation:
+                     weeks: float, plain_purchases: np.ndarray | None = None,
+                     plain_revenue: np.ndarray | None = None) -> HoldoutValidation:
     """Compare per-customer holdout predictions with what happened.
 
     Parameters
@@ -92,26 +113,28 @@ def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, act
     frequency : array
         Calibration repeat purchases (groups the purchase comparison).
     predicted_purchases, actual_purchases : array
-        Holdout purchases, expected and observed.
+        Holdout purchases, expected (by the model used) and observed.
     predicted_clv : array
         The CLV score that ranks customers into deciles.
     predicted_revenue, actual_revenue : array
         Holdout revenue, expected (purchases x expected spend) and observed.
     weeks : float
         Holdout length.
-    adjusted_purchases : array, optional
-        The season-adjusted forecast of holdout purchases, validated alongside.
+    plain_purchases, plain_revenue : array, optional
+        The plain BG/NBD's holdout purchases and revenue when ``predicted_*`` are the
+        season-adjusted model's (then ``model`` is :data:`SEASON_ADJUSTED`); kept beside them.
     """
+    adjusted = plain_purchases is not None
     frame = pd.DataFrame({
         "bin": np.minimum(np.asarray(frequency, dtype=int), TOP_PURCHASE_BIN),
         "predicted": predicted_purchases, "actual": actual_purchases,
-        "adjusted": np.nan if adjusted_purchases is None else adjusted_purchases,
+        "plain": plain_purchases if adjusted else np.nan,
     })
     grouped = frame.groupby("bin")
     by_frequency = pd.DataFrame({"customers": grouped.size(), "predicted_mean": grouped["predicted"].mean(),
                                  "actual_mean": grouped["actual"].mean()}).reset_index()
-    if adjusted_purchases is not None:
-        by_frequency["adjusted_mean"] = grouped["adjusted"].mean().to_numpy()
+    if adjusted:
+        by_frequency["plain_mean"] = grouped["plain"].mean().to_numpy()
     by_frequency.insert(0, "repeat_purchases",
                         [f"{b}+" if b == TOP_PURCHASE_BIN else str(b) for b in by_frequency.pop("bin")])
 
@@ -127,7 +150,9 @@ def validate_holdout(frequency: np.ndarray, predicted_purchases: np.ndarray, act
         purchases_mae=float(np.mean(np.abs(np.asarray(predicted_purchases) - actual_purchases))),
         revenue_mae=float(np.mean(np.abs(np.asarray(predicted_revenue) - actual_revenue))),
         by_frequency=by_frequency, by_decile=by_decile,
-        season_adjusted_purchases=None if adjusted_purchases is None else float(np.sum(adjusted_purchases)),
+        model=SEASON_ADJUSTED if adjusted else PLAIN,
+        plain_predicted_purchases=float(np.sum(plain_purchases if adjusted else predicted_purchases)),
+        plain_predicted_revenue=float(np.sum(plain_revenue if adjusted else predicted_revenue)),
     )
 
 

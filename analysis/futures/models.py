@@ -162,6 +162,24 @@ class GammaGammaFit(_LibraryFit):
                 discount_rate=monthly_discount, time_unit="W")
             return _values(values)
 
+    def lifetime_value_on_clock(self, bgnbd: BGNBDFit, summaries: pd.DataFrame, month_ends: np.ndarray,
+                                monthly_discount: float) -> np.ndarray:
+        """:meth:`lifetime_value` for a clock whose months are not all ``WEEKS_PER_MONTH`` long.
+
+        ``month_ends[m - 1]`` is the end of calendar month ``m`` in the model's time unit
+        (season-weighted weeks, :meth:`analysis.futures.seasonality.SeasonalIndex.month_ends`).
+        Month ``m``'s expected purchases (the increment of the cumulative forecast) times
+        expected spend are divided by ``(1 + monthly_discount) ** m``: pymc-marketing's sum,
+        with the steps ``m × 4.345`` weeks replaced by the calendar months' ends.
+        """
+        spend = self.expected_spend(summaries)
+        value, previous = np.zeros(len(summaries)), np.zeros(len(summaries))
+        for month, end in enumerate(np.asarray(month_ends, dtype=float), start=1):
+            cumulative = bgnbd.expected_purchases(summaries, float(end))
+            value += spend * (cumulative - previous) / (1 + monthly_discount) ** month
+            previous = cumulative
+        return value
+
     def expected_spend(self, summaries: pd.DataFrame) -> np.ndarray:
         """E(mean spend per purchase | x, m); the population mean for customers with x = 0."""
         return self._predict("expected_customer_spend", summaries)

@@ -9,14 +9,18 @@ a value that does not exist is ``null``, never ``NaN``.
 
 * ``as_of, source, customers, repeat_customers, fitted_customers, options``
   (``horizon_months, monthly_discount, margin, exclude_anomalies``);
-* ``bgnbd``: ``r, alpha, a, b`` (time unit: weeks);
+* ``bgnbd``: ``r, alpha, a, b`` (time unit: weeks), the plain fit;
 * ``gamma_gamma``: ``p, q, gamma, frequency_spend_correlation``;
 * ``holdout``: ``months, weeks, predicted_purchases, actual_purchases, predicted_revenue,
-  actual_revenue, purchases_mae, revenue_mae, season_adjusted_purchases`` (null without an index);
+  actual_revenue, purchases_mae, revenue_mae`` of the model the report uses, named by ``model``
+  (``"season-adjusted"`` when the seasonal index exists, else ``"plain"``);
+  ``plain_predicted_purchases, plain_predicted_revenue`` (the plain BG/NBD's, kept beside it; equal
+  to ``predicted_*`` when plain is the model used); ``season_adjusted_purchases`` (null without an index);
 * ``season_adjustment``: ``by_month`` (12 factors, January first), ``first_month, last_month, months``
   (the calibration months it came from), ``holdout_index``, ``calibration_end_index`` (mean factor of the
   two months up to as-of), ``holdout_weeks`` (season-weighted) and
-  ``bgnbd`` (``r, alpha, a, b`` refitted in season-weighted weeks); null when skipped;
+  ``bgnbd`` (``r, alpha, a, b`` refitted in season-weighted weeks: the model behind P(alive), expected
+  purchases, CLV, churn scores and the win-back list whenever this block is not null); null when skipped;
 * ``churn``: ``definition, churn_rate`` and, per predictor, ``{auc, brier}``;
 * ``clusters``: ``k, silhouette, names, stability_ari_min``;
 * ``anomalies``: ``share_flagged, flagged, rule, by_reason``;

@@ -34,8 +34,10 @@ class FuturesRun:
 
     ``bgnbd``, ``gamma_gamma``, ``holdout``, ``churn``, ``clusters`` and ``season_adjusted``
     are ``None`` when skipped; ``skipped`` then holds the reason under the same name.
-    ``season_adjusted`` is BG/NBD refitted in season-weighted time (validated on the holdout
-    next to the plain forecast); every other prediction is the plain BG/NBD's.
+    ``season_adjusted`` is BG/NBD refitted in season-weighted time; when it exists it makes
+    every per-customer prediction (P(alive), expected purchases, CLV, churn, the win-back
+    list) and the holdout forecast, with the plain BG/NBD's holdout forecast kept beside it;
+    when it is skipped, the plain BG/NBD makes them all. :func:`model_label` names the one used.
     """
 
     source: str
@@ -111,30 +113,41 @@ def futures_from_history(history: CustomerHistory, options: FuturesOptions = Fut
             skipped[section] = f"needs the purchase and spend models, which were skipped: {reason}"
         return FuturesRun(customers=customers, skipped=skipped, bgnbd=bgnbd, **common)
 
+    # The season-adjusted BG/NBD, when the calibration has two complete years, is THE model for
+    # every per-customer prediction; the plain fit is kept beside it (holdout) and used otherwise.
+    adjusted = _attempt(skipped, "season_adjustment", season_adjusted_fit, customers, training.index,
+                        history.monthly_repeat_purchases, history.rfm.first_day, history.rfm.params.as_of,
+                        history.holdout_end)
+    season_adjusted, clocked = adjusted if adjusted is not None else (None, customers)
+    model = bgnbd if season_adjusted is None else season_adjusted.bgnbd
     horizon_weeks = options.horizon_months * WEEKS_PER_MONTH
-    customers["p_alive"] = bgnbd.p_alive(customers)
-    customers["expected_purchases"] = bgnbd.expected_purchases(customers, horizon_weeks)
+    if season_adjusted is not None:  # the H calendar months after as-of, in season-weighted weeks
+        month_ends = season_adjusted.index.month_ends(history.rfm.params.as_of, options.horizon_months)
+        horizon_weeks = float(month_ends[-1])
+    customers["p_alive"] = model.p_alive(clocked)
+    customers["expected_purchases"] = model.expected_purchases(clocked, horizon_weeks)
     customers["expected_spend"] = gamma_gamma.expected_spend(customers)
-    customers["clv"] = history.rfm.params.margin * gamma_gamma.lifetime_value(
-        bgnbd, customers, options.horizon_months, options.monthly_discount)
-    customers["churn_probability"] = bgnbd.p_no_purchase(customers, horizon_weeks)
+    customers["clv"] = history.rfm.params.margin * (
+        gamma_gamma.lifetime_value(bgnbd, customers, options.horizon_months, options.monthly_discount)
+        if season_adjusted is None else
+        gamma_gamma.lifetime_value_on_clock(model, clocked, month_ends, options.monthly_discount))
+    customers["churn_probability"] = model.p_no_purchase(clocked, horizon_weeks)
 
-    holdout = churn = season_adjusted = None
+    holdout = churn = None
     if history.holdout_status in (HOLDOUT_FULL, HOLDOUT_PARTIAL) and history.holdout_weeks > 0:
-        predicted = bgnbd.expected_purchases(customers, history.holdout_weeks)
+        plain = bgnbd.expected_purchases(customers, history.holdout_weeks)
+        holdout_weeks = history.holdout_weeks if season_adjusted is None else season_adjusted.holdout_weeks
+        predicted = plain if season_adjusted is None else model.expected_purchases(clocked, holdout_weeks)
         customers["predicted_holdout_purchases"] = predicted
-        adjusted = _attempt(skipped, "season_adjustment", season_adjusted_fit, customers, training.index,
-                            history.monthly_repeat_purchases, history.rfm.first_day, history.rfm.params.as_of,
-                            history.holdout_end)
-        if adjusted is not None:
-            season_adjusted, customers["season_adjusted_holdout_purchases"] = adjusted
+        spend = customers["expected_spend"].to_numpy()
+        if season_adjusted is not None:
+            customers["plain_holdout_purchases"] = plain
         holdout = validate_holdout(
             customers["frequency"].to_numpy(), predicted, customers["holdout_purchases"].to_numpy(),
-            customers["clv"].to_numpy(), predicted * customers["expected_spend"].to_numpy(),
-            customers["holdout_revenue"].to_numpy(), history.holdout_weeks,
-            None if adjusted is None else adjusted[1])
+            customers["clv"].to_numpy(), predicted * spend, customers["holdout_revenue"].to_numpy(),
+            history.holdout_weeks, *((None, None) if season_adjusted is None else (plain, plain * spend)))
         churn = _attempt(skipped, "churn", compare_churn, customers, customers["p_alive"].to_numpy(),
-                         bgnbd.p_no_purchase(customers, history.holdout_weeks))
+                         model.p_no_purchase(clocked, holdout_weeks))
     else:
         reason = (f"the log has no holdout after {history.rfm.params.as_of} (holdout: {history.holdout_status}); "
                   "predictions are made but cannot be checked")
@@ -154,6 +167,11 @@ def _attempt(skipped: dict[str, str], section: str, compute, *args):
         return None
 
 
+def model_label(run: FuturesRun) -> str:
+    """The purchase model behind the per-customer numbers, as the prose names it."""
+    return "season-adjusted BG/NBD" if run.season_adjusted is not None else "BG/NBD"
+
+
 def brief_line(run: FuturesRun | None) -> str:
     """The executive brief's sentence (Markdown): expected value of the base, and the churn-risk value at stake.
 
@@ -166,7 +184,7 @@ def brief_line(run: FuturesRun | None) -> str:
     months = run.options.horizon_months
     listed = 0 if run.win_back is None else len(run.win_back)
     return (f"Expected {months}-month profit of the current customer base: \\${run.expected_value:,.0f} "
-            f"(BG/NBD and Gamma-Gamma, {run.options.monthly_discount:.0%} monthly discount, "
+            f"({model_label(run)} and Gamma-Gamma, {run.options.monthly_discount:.0%} monthly discount, "
             f"{run.margin:.0%} margin); {listed:,} high-value customers are more likely than not to make "
             f"no purchase in that time, and they brought \\${run.value_at_stake:,.0f} of profit "
             "in the last 12 months.")

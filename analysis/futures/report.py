@@ -22,7 +22,7 @@ from .clusters import cross_tab
 from .pipeline import FuturesRun
 # The holdout section lives in report_holdout; re-exported so the chapter reads one module.
 from .report_holdout import (ACCURATE_SHARE, ACTUAL, BUSY_END_RATIO, PREDICTED,  # noqa: F401
-                             default_data_note, money, season_forecast_sentence, season_index_sentence,
+                             default_data_note, model_sentence, money, season_forecast_sentence, season_index_sentence,
                              validation_figure, validation_sentence)
 
 INDEPENDENCE_LIMIT = 0.30    # |r| above this: Gamma-Gamma's assumption is doubtful
@@ -59,7 +59,8 @@ def notes_list(run: FuturesRun) -> list[str]:
                      "customers per month as the ten before them (season or growth). BG/NBD assumes each "
                      "customer's purchase rate is steady, so an ordinary holdout after a busy end of "
                      "calibration tends to be over-predicted"
-                     + ("; the holdout section also shows a forecast that allows for a calendar season."
+                     + ("; the per-customer numbers here come from a BG/NBD whose purchase rates follow a "
+                        "calendar season (holdout section)."
                         if run.season_adjusted is not None else "."))
     notes += [f"Skipped — {section.replace('_', ' ')}: {markdown_text(reason)}." for section, reason in
               run.skipped.items()]
@@ -86,11 +87,17 @@ def parameters_table(run: FuturesRun | None) -> GT | None:
     """Fitted BG/NBD and Gamma-Gamma parameters, with what each one means."""
     if _shown(run, "gamma_gamma") is None:
         return None
-    b, g = run.bgnbd, run.gamma_gamma
-    rows = [("BG/NBD", "r", b.r, "shape of purchase-rate heterogeneity"),
-            ("BG/NBD", "α", b.alpha, "scale of purchase-rate heterogeneity (weeks)"),
-            ("BG/NBD", "a", b.a, "drop-out after a purchase: Beta a"),
-            ("BG/NBD", "b", b.b, "drop-out after a purchase: Beta b"),
+    g = run.gamma_gamma
+    fits = [("BG/NBD", run.bgnbd, "weeks")]
+    if run.season_adjusted is not None:  # the model used first, the plain one beside it
+        fits = [("BG/NBD, season-adjusted (used)", run.season_adjusted.bgnbd, "season-weighted weeks"),
+                ("BG/NBD, plain", run.bgnbd, "weeks")]
+    rows = [row for name, b, unit in fits for row in (
+            (name, "r", b.r, "shape of purchase-rate heterogeneity"),
+            (name, "α", b.alpha, f"scale of purchase-rate heterogeneity ({unit})"),
+            (name, "a", b.a, "drop-out after a purchase: Beta a"),
+            (name, "b", b.b, "drop-out after a purchase: Beta b"))]
+    rows += [
             ("Gamma-Gamma", "p", g.p, "shape of spend per purchase"),
             ("Gamma-Gamma", "q", g.q, "shape of customers' mean-spend heterogeneity"),
             ("Gamma-Gamma", "γ", g.gamma, "scale of customers' mean-spend heterogeneity"),

@@ -1,4 +1,4 @@
-"""The chapter's holdout section: the plain and the season-adjusted forecasts against what happened.
+"""The chapter's holdout section: the forecast used (season-adjusted when it exists) and the plain one, against what happened.
 
 Like :mod:`analysis.futures.report` these only read a
 :class:`~analysis.futures.pipeline.FuturesRun`; every verdict is an explicit rule
@@ -41,13 +41,31 @@ def _holdout(run: FuturesRun | None):
     return None if run is None else run.holdout
 
 
+def _used(run: FuturesRun) -> str:
+    return ("season-adjusted BG/NBD (purchase rates that follow the calendar index)"
+            if run.season_adjusted is not None else "plain BG/NBD (steady purchase rates)")
+
+
+def model_sentence(run: FuturesRun | None) -> str:
+    """Which BG/NBD the chapter's per-customer numbers come from, and why (plain text, an inline value)."""
+    if run is None or run.bgnbd is None or run.gamma_gamma is None:
+        return ""
+    if run.season_adjusted is not None:
+        return ("P(alive), expected purchases, lifetime value, the churn scores and the win-back list below come "
+                "from the season-adjusted BG/NBD (recency, T and the months ahead measured in season-weighted "
+                "weeks; see the holdout section); the plain BG/NBD is kept beside it for comparison.")
+    reason = run.skipped.get("season_adjustment", "not computed")
+    return ("P(alive), expected purchases, lifetime value, the churn scores and the win-back list below come from "
+            f"the plain BG/NBD: no season-adjusted model was fitted ({reason.rstrip('.')}).")
+
+
 def validation_sentence(run: FuturesRun | None) -> str:
-    """The plain BG/NBD's holdout purchases and revenue against what happened, with the direction of the error."""
+    """The used model's holdout purchases and revenue against what happened, with the direction of the error."""
     h = _holdout(run)
     if h is None:
         return ""
-    purchases = (f"Over the {number(h.weeks, 1)}-week holdout the plain BG/NBD (steady purchase rates) expected "
-                 f"{number(h.predicted_purchases, 0)} purchases and customers made "
+    purchases = (f"Over the {number(h.weeks, 1)}-week holdout the {_used(run)}, whose predictions this chapter "
+                 f"uses, expected {number(h.predicted_purchases, 0)} purchases and customers made "
                  f"{number(h.actual_purchases, 0)}: {describe_error(h.purchases_error)}.")
     revenue = (f"Holdout revenue was {describe_error(h.revenue_error)} "
                f"({money(h.predicted_revenue)} expected, {money(h.actual_revenue)} actual).")
@@ -73,16 +91,16 @@ def season_index_sentence(run: FuturesRun | None) -> str:
 
 
 def season_forecast_sentence(run: FuturesRun | None) -> str:
-    """The season-adjusted forecast against the holdout, and whether it is closer than the plain one (plain text)."""
+    """The plain forecast kept beside the season-adjusted one used, and which is closer (plain text)."""
     h = _holdout(run)
     if h is None or run.season_adjusted is None:
         return ""
-    adjusted, plain = h.season_adjusted_error, h.purchases_error
+    adjusted, plain = h.season_adjusted_error, h.plain_purchases_error
     closer = ("closer than the plain model" if abs(adjusted) < abs(plain) else
               "no closer than the plain model")
-    return (f"BG/NBD refitted with purchase rates that follow this index (recency and T in season-weighted "
-            f"weeks) expected {number(h.season_adjusted_purchases, 0)} holdout purchases: "
-            f"{describe_error(adjusted)}, {closer} ({error_size(plain)}).")
+    return (f"The plain BG/NBD, kept beside it, expected {number(h.plain_predicted_purchases, 0)} holdout "
+            f"purchases ({describe_error(plain)}); the season-adjusted model used here is {closer} "
+            f"({error_size(adjusted)}).")
 
 
 def validation_figure(run: FuturesRun | None, ax=None) -> Figure | None:
@@ -93,10 +111,12 @@ def validation_figure(run: FuturesRun | None, ax=None) -> Figure | None:
     with house_style():
         figure, (left, right) = new_figure(2, (1, 2), 3.2, ax)
         x = list(range(len(h.by_frequency)))
-        left.plot(x, h.by_frequency["predicted_mean"], marker="o", color=PREDICTED, label="Predicted (plain)")
-        if "adjusted_mean" in h.by_frequency:
-            left.plot(x, h.by_frequency["adjusted_mean"], marker="^", linestyle="--", color=ADJUSTED,
-                      label="Predicted (season-adjusted)")
+        if "plain_mean" in h.by_frequency:
+            left.plot(x, h.by_frequency["plain_mean"], marker="o", color=PREDICTED, label="Predicted (plain)")
+            left.plot(x, h.by_frequency["predicted_mean"], marker="^", linestyle="--", color=ADJUSTED,
+                      label="Predicted (season-adjusted, used)")
+        else:
+            left.plot(x, h.by_frequency["predicted_mean"], marker="o", color=PREDICTED, label="Predicted (plain)")
         left.plot(x, h.by_frequency["actual_mean"], marker="s", color=ACTUAL, label="Actual")
         left.set_xticks(x, list(h.by_frequency["repeat_purchases"]))
         left.set_xlabel("Repeat purchases in calibration")
@@ -127,16 +147,16 @@ def default_data_note(run: FuturesRun | None, is_default: bool) -> str:
     text = (f"These are the customers of `data/customers.csv`, derived from the same log as of the same day "
             f"({run.as_of}), so the holdout checked here is the {run.holdout_months} months whose revenue "
             "enters their CustomerValue.")
+    used = "season-adjusted BG/NBD" if run.season_adjusted is not None else "BG/NBD"
     if abs(h.purchases_error) <= ACCURATE_SHARE:
-        return text
-    if abs(h.season_adjusted_error) <= ACCURATE_SHARE:
-        return text + (" The plain BG/NBD's error is reported as measured; the season-adjusted forecast, whose "
-                       "index saw only calibration months, is within "
-                       f"±{percent(ACCURATE_SHARE, 0)}. Neither the simulated business nor the as-of date was "
-                       "changed, and nothing was tuned on the holdout.")
+        if run.season_adjusted is None or abs(h.plain_purchases_error) <= ACCURATE_SHARE:
+            return text + f" The {used} whose numbers this chapter uses is within ±{percent(ACCURATE_SHARE, 0)}."
+        return text + (f" The season-adjusted BG/NBD, whose numbers this chapter uses and whose index saw only "
+                       f"calibration months, is within ±{percent(ACCURATE_SHARE, 0)}; the plain BG/NBD's error "
+                       f"({error_size(h.plain_purchases_error)}) is reported as measured. Neither the simulated "
+                       "business nor the as-of date was changed, and nothing was tuned on the holdout.")
     why = (" BG/NBD has no seasonality and the calibration ends on a busy stretch (see the note at the top)."
-           if run.recent_activity_ratio >= BUSY_END_RATIO else "")
-    which = ("Neither the plain nor the season-adjusted forecast is" if run.season_adjusted is not None
-             else "The forecast is not")
-    return text + (f"{why} {which} within ±{percent(ACCURATE_SHARE, 0)}: the error is reported as measured, "
-                   "and neither the simulated business nor the model was adjusted to close it.")
+           if run.recent_activity_ratio >= BUSY_END_RATIO and run.season_adjusted is None else "")
+    return text + (f"{why} The {used} whose numbers this chapter uses is not within ±{percent(ACCURATE_SHARE, 0)}: "
+                   "the error is reported as measured, and neither the simulated business nor the model was "
+                   "adjusted to close it.")

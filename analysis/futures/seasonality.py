@@ -65,6 +65,16 @@ class SeasonalIndex:
             return float("nan")
         return float(self.daily_weights(start + timedelta(days=1), end).mean())
 
+    def month_ends(self, as_of: date, months: int) -> np.ndarray:
+        """Season-weighted weeks from as-of to the end of each of the next ``months`` calendar months.
+
+        Month ``m`` ends ``m`` calendar months after as-of (``pandas.DateOffset``); element
+        ``m - 1`` is the clock at that day, so the last element is the horizon in this clock.
+        """
+        ends = [(pd.Timestamp(as_of) + pd.DateOffset(months=m)).date() for m in range(1, months + 1)]
+        clock = np.cumsum(self.daily_weights(as_of + timedelta(days=1), ends[-1])) / DAYS_PER_WEEK
+        return clock[[(end - as_of).days - 1 for end in ends]]
+
     def as_dict(self) -> dict:
         return {"by_month": list(self.by_month), "first_month": self.first_month,
                 "last_month": self.last_month, "months": self.months}
@@ -147,8 +157,11 @@ def in_operational_time(customers: pd.DataFrame, as_of: date, index: SeasonalInd
 
 
 def season_adjusted_fit(customers: pd.DataFrame, training: pd.Index, monthly: pd.DataFrame, first_day: date,
-                        as_of: date, holdout_end: date) -> tuple[SeasonAdjusted, np.ndarray]:
-    """BG/NBD refitted in season-weighted time on the ``training`` rows; expected holdout purchases of every row.
+                        as_of: date, holdout_end: date) -> tuple[SeasonAdjusted, pd.DataFrame]:
+    """BG/NBD refitted in season-weighted time on the ``training`` rows, and every row in that clock.
+
+    The second element is :func:`in_operational_time` of ``customers``: the frame the refitted
+    model predicts from (P(alive), purchases, CLV; :mod:`analysis.futures.pipeline`).
 
     Raises
     ------
@@ -164,4 +177,4 @@ def season_adjusted_fit(customers: pd.DataFrame, training: pd.Index, monthly: pd
     adjusted = SeasonAdjusted(index=index, bgnbd=fit, holdout_weeks=weeks,
                               holdout_index=index.mean_over(as_of, holdout_end),
                               calibration_end_index=index.mean_over(two_months_before, as_of))
-    return adjusted, fit.expected_purchases(shifted, weeks)
+    return adjusted, shifted

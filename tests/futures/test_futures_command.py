@@ -27,7 +27,7 @@ def test_writes_both_files_and_a_log_with_the_crm_labels_as_segment(simulated_lo
     table = pd.read_csv(out / "customer_futures.csv", dtype={"CustomerID": str})
     assert len(table) == customers and set(table["Segment"]) == {"High Value"}
     printed = capsys.readouterr().out
-    assert "BG/NBD (weeks)" in printed and "holdout: predicted" in printed
+    assert "BG/NBD (weeks)" in printed and "holdout, BG/NBD (used): predicted" in printed
     # The same line as `rfm --labels` prints (analysis.orders.labels.segment_source_line).
     assert (f"Segment: CRM labels from crm_labels.csv for all {customers:,} customers "
             "(1 labelled IDs without an order by 2011-01-03 ignored)") in printed

@@ -134,18 +134,24 @@ def seasonal(run, adjusted: float, plain: float = 1175.0, actual: float = 1000.0
 
     factors = (1.0, 0.9, 1.0, 1.0, 1.0, 0.95, 0.9, 0.85, 0.95, 1.05, 1.15, 1.25)
     index = SeasonalIndex(by_month=factors, first_month="2023-01", last_month="2024-12", months=24)
-    holdout = dataclasses.replace(holdout_with(plain, actual), season_adjusted_purchases=adjusted)
+    holdout = dataclasses.replace(holdout_with(adjusted, actual), model="season-adjusted",
+                                  plain_predicted_purchases=plain, plain_predicted_revenue=plain * 10)
     return dataclasses.replace(run, holdout=holdout, season_adjusted=SeasonAdjusted(
         index=index, bgnbd=run.bgnbd, holdout_weeks=25.4, holdout_index=0.98, calibration_end_index=1.2))
 
 
 @pytest.mark.parametrize("adjusted, expected", [
-    (1077, "over-predicted by 7.7%, within ±10%, closer than the plain model (over-predicted by 17.5%)"),
-    (820, "under-predicted by 18.0%, outside ±10%, no closer than the plain model (over-predicted by 17.5%)"),
+    (1077, "(over-predicted by 17.5%, outside ±10%); the season-adjusted model used here is closer than the "
+           "plain model (over-predicted by 7.7%)"),
+    (820, "(over-predicted by 17.5%, outside ±10%); the season-adjusted model used here is no closer than the "
+          "plain model (under-predicted by 18.0%)"),
 ])
 def test_season_forecast_sentence_states_its_error_and_the_comparison_both_ways(simulated_run, adjusted, expected):
     sentence = report.season_forecast_sentence(seasonal(simulated_run, adjusted))
-    assert expected in sentence and f"expected {adjusted:,} holdout purchases" in sentence
+    assert expected in sentence and "The plain BG/NBD, kept beside it, expected 1,175 holdout purchases" in sentence
+    used = report.validation_sentence(seasonal(simulated_run, adjusted))
+    assert f"season-adjusted BG/NBD (purchase rates that follow the calendar index), whose predictions this " \
+           f"chapter uses, expected {adjusted:,} purchases" in used
     assert not PLAIN_TEXT.search(sentence)
 
 
@@ -165,15 +171,18 @@ def test_without_an_index_the_season_sentences_say_why_and_without_a_run_nothing
 
 
 @pytest.mark.parametrize("plain, adjusted, wording", [
-    (1175, 1077, "the season-adjusted forecast, whose index saw only calibration months, is within ±10%"),
-    (1175, 1150, "Neither the plain nor the season-adjusted forecast is within ±10%: the error is reported as measured"),
+    (1175, 1077, "The season-adjusted BG/NBD, whose numbers this chapter uses and whose index saw only calibration "
+                 "months, is within ±10%; the plain BG/NBD's error (over-predicted by 17.5%) is reported as measured"),
+    (1175, 1150, "The season-adjusted BG/NBD whose numbers this chapter uses is not within ±10%: the error is "
+                 "reported as measured"),
     (1050, 1020, None),
 ])
 def test_default_data_note_on_the_two_forecasts(simulated_run, plain, adjusted, wording):
     note = report.default_data_note(seasonal(simulated_run, adjusted, plain=plain), True)
     assert note.startswith("These are the customers of `data/customers.csv`")
     if wording is None:
-        assert "reported as measured" not in note and "within" not in note
+        assert "reported as measured" not in note
+        assert "The season-adjusted BG/NBD whose numbers this chapter uses is within ±10%." in note
     else:
         assert wording in note and "reported as measured" in note
 
@@ -181,5 +190,5 @@ def test_default_data_note_on_the_two_forecasts(simulated_run, plain, adjusted, 
 def test_busy_end_note_points_to_the_season_adjusted_forecast_only_when_there_is_one(simulated_run):
     with_index = dataclasses.replace(seasonal(simulated_run, 1077), recent_activity_ratio=1.45)
     without = dataclasses.replace(simulated_run, recent_activity_ratio=1.45)
-    assert "allows for a calendar season" in " ".join(report.notes_list(with_index))
-    assert "allows for a calendar season" not in " ".join(report.notes_list(without))
+    assert "purchase rates follow a calendar season" in " ".join(report.notes_list(with_index))
+    assert "purchase rates follow a calendar season" not in " ".join(report.notes_list(without))
