@@ -4,8 +4,10 @@ The site's ``model.json`` is :func:`model_contract` plus sections of other chapt
 passed as ``extra`` (strict JSON: no NaN). Today one: ``customer_futures``, the Customer
 futures chapter's fitted parameters and checks (:mod:`analysis.futures.outputs` documents
 every key; the headline ones: ``bgnbd {r, alpha, a, b}``, ``gamma_gamma {p, q, gamma,
-frequency_spend_correlation}``, ``holdout {months, predicted_purchases, actual_purchases,
-predicted_revenue, actual_revenue}``, ``churn {definition, <predictor>: {auc, brier}}``,
+frequency_spend_correlation}``, ``holdout {months, model, predicted_purchases, actual_purchases,
+predicted_revenue, actual_revenue, plain_predicted_purchases, plain_predicted_revenue}`` (``predicted_*``
+are the model the report uses, named by ``model``: the season-adjusted BG/NBD when its seasonal index exists,
+else the plain one; ``plain_*`` the plain BG/NBD's, kept beside it), ``churn {definition, <predictor>: {auc, brier}}``,
 ``clusters {k, silhouette}``, ``anomalies {share_flagged}``, ``value``, ``skipped`` and
 ``cache_key``, which says which order log, as-of and options the numbers come from).
 ``customer_futures`` is ``null`` when there is no order log.
