@@ -65,10 +65,11 @@ def test_without_a_season_the_adjusted_and_plain_predictions_agree(flat_run):
     plain_purchases = run.bgnbd.expected_purchases(customers, horizon)
     plain_alive = run.bgnbd.p_alive(customers)
     plain_clv = run.margin * run.gamma_gamma.lifetime_value(run.bgnbd, customers, 6, run.options.monthly_discount)
-    # Measured (seed 1): totals differ by PURCHASES_GAP and CLV_GAP, P(alive) by ALIVE_GAP on average.
+    # Measured (seed 1): 6-month purchases +1.8%, CLV +1.8%, holdout forecast +2.0% (calendar months of 28-31
+    # days against 4.345-week months, and index noise), P(alive) 0.0017 apart on average.
     assert customers["expected_purchases"].sum() == pytest.approx(plain_purchases.sum(), rel=0.04)
     assert customers["clv"].sum() == pytest.approx(plain_clv.sum(), rel=0.04)
-    assert np.mean(np.abs(customers["p_alive"].to_numpy() - plain_alive)) < 0.02
+    assert np.mean(np.abs(customers["p_alive"].to_numpy() - plain_alive)) < 0.01
     assert run.holdout.predicted_purchases == pytest.approx(run.holdout.plain_predicted_purchases, rel=0.04)
 
 
