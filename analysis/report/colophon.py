@@ -15,6 +15,7 @@ from ..io.escape_typst import typst_markup
 from ..io.provenance import git_commit, package_versions
 from ..model.results import ModelResults
 from .formatting import integer
+from .warehouse_notes import is_warehouse
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Colophon:
 
 def source_name(r: ModelResults) -> str:
     """The data's name on a page: the file name, or a warehouse table's URL without credentials."""
-    return getattr(r, "source_url", "") or r.data.path.name
+    return r.source_url if is_warehouse(r) else r.data.path.name
 
 
 def colophon(r: ModelResults) -> Colophon:
@@ -56,7 +57,7 @@ def colophon_markdown(r: ModelResults) -> str:
     """
     c = colophon(r)
     packages = markdown_text(", ".join(f"{name} {version}" for name, version in c.packages.items()))
-    dated = "read from the engine" if getattr(r, "source_url", "") else "file dated"
+    dated = "read from the engine" if is_warehouse(r) else "file dated"
     return (f"**Provenance.** Data {markdown_code(c.data_file)} ({c.rows:,} customers; SHA-256 "
             f"{markdown_code(c.data_sha256[:16] + '…')}; {dated} {markdown_text(c.data_modified)}). "
             f"Built {markdown_text(c.built)} from commit {markdown_code(c.git_commit)} "
@@ -66,7 +67,7 @@ def colophon_markdown(r: ModelResults) -> str:
 def data_source_sentence(r: ModelResults) -> MarkdownText:
     """The Data chapter's inline sentence naming the file (markdown, so the name prints literally)."""
     d = r.data
-    if getattr(r, "source_url", ""):
+    if is_warehouse(r):
         return MarkdownText(f"This build analyses the warehouse table {markdown_code(r.source_url)}: "
                             f"{integer(d.n_rows)} customers, read {markdown_text(d.modified_utc)}; the model is "
                             f"fitted inside the engine, so the rows never left it.")

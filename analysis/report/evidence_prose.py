@@ -16,6 +16,7 @@ from ..evidence import validation_notes as vn
 from ..evidence.notes import claim_wording, profile_phrase, segment_word, specification_notes
 from ..model.evidence import ModelEvidence
 from .formatting import usd
+from .warehouse_notes import is_warehouse
 from ..io.escape_markdown import markdown_text
 
 
@@ -110,7 +111,7 @@ def segment_value_key_figure(ev: ModelEvidence, segment: str = "High Value", res
     tail = {"premium": "a premium in every model checked", "overstates": "the label overstates value in every model checked",
             "no clear difference": "no clear difference", "depends on the model": "depends on the model"}[word.word]
     estimate, residual = value.contrast.estimate, "mean residual"
-    if results is not None and getattr(results, "source_url", ""):
+    if results is not None and is_warehouse(results):
         estimate = float(results.coefficient(f"Segment[{segment}]").estimate)
         residual = "mean residual in the sample"
     return md(f"{usd(estimate)} against {markdown_text(e.reference)} ({tail}); {residual} "

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from ..data import PREDICTORS
 from ..io.atomic import atomic_output
-from ..model.derived import (cooks_contour, largest, partial_effect_curve, predictor_deciles, qq_points,
+from ..model.derived import (cooks_contour, engine_summary, largest, partial_effect_curve, predictor_deciles, qq_points,
                              qq_reference_line, root_abs_standardized_residuals, smoother,
                              standardized_residuals)
 from ..model.results import ModelResults, segment_term
@@ -55,7 +55,7 @@ def diagnostics(r: ModelResults, ax=None) -> Figure:
     ax : array-like of 4 Axes, optional
         Panels in the order above; default a new 2 x 2 figure.
     """
-    if getattr(r, "engine", None) is not None:  # a warehouse table: drawn from the engine's bins
+    if engine_summary(r) is not None:  # a warehouse table: drawn from the engine's bins
         from .binned_figures import binned_diagnostics
 
         return binned_diagnostics(r, ax)
@@ -234,7 +234,7 @@ def distributions(r: ModelResults, ax=None) -> Figure:
     """
     with house_style():
         figure, axes = new_figure(4, (2, 2), 4.6, ax)
-        engine = getattr(r, "engine", None)  # a warehouse table: the engine's five quantiles per box
+        engine = engine_summary(r)  # a warehouse table: the engine's five quantiles per box
         if engine is None:
             customers = r.customers
             segments = customers["Segment"].to_numpy()
