@@ -118,6 +118,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
                    fingerprint: str = "", inputs: dict | None = None, optional_inputs: dict | None = None,
                    speculate: Callable[[], Speculation] | None = None, cache_dir: Path | None = None,
                    jobs: int | None = None, resource_root: Path | None = None,
+                   prepare: Callable[[list[str]], None] | None = None,
                    progress: Callable[[str], None] = print_progress) -> BuildResult:
     """Render every document of a Quarto website project into ``out_dir``, atomically.
 
@@ -153,6 +154,11 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         project folder. A build of its own keeps concurrent builds apart.
     jobs : int, optional
         Documents executed at once (one kernel each); default: the number of CPUs, at most 4.
+    prepare : callable, optional
+        Called with the project-relative paths of the documents about to execute, before
+        their kernels start; never called when every document comes from the cache. A
+        project computes there, once, what its documents all read (as a Quarto pre-render
+        script would).
     progress : callable
         Receives progress lines.
 
@@ -187,6 +193,8 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
         with scheduler, conversion_cache.active(Path(cache_dir) / "conversions" if cache_dir is not None else None):
             executed_by_doc = {job.rel: scheduler.cached(job) for job in jobs_list}
             pending = [job for job in jobs_list if executed_by_doc[job.rel] is None]
+            if pending and prepare is not None:
+                prepare([job.rel for job in pending])
             executed_by_doc.update(scheduler.execute(pending))
             result.cached.extend(job.rel for job in jobs_list if job not in pending)
             result.executed.extend(job.rel for job in pending)

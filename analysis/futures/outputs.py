@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io.atomic import atomic_output
-from ..io.downloads import neutralise_text_columns
+from ..io.downloads import write_csv
 from .command import CUSTOMER_FUTURES_FILE
 from .pipeline import FuturesRun
 
@@ -54,7 +54,7 @@ def customer_futures_frame(run: FuturesRun) -> pd.DataFrame:
 def write_customer_futures(run: FuturesRun, path: Path) -> Path:
     """Write ``customer_futures.csv`` atomically, formula-neutralised."""
     with atomic_output(Path(path)) as temporary:
-        neutralise_text_columns(customer_futures_frame(run)).to_csv(temporary, index=False)
+        write_csv(customer_futures_frame(run), temporary)
     return Path(path)
 
 

@@ -234,7 +234,18 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         downloads = own / DOWNLOADS_FOLDER
         downloads.mkdir()
         env = _kernel_env(data_path if isinstance(data_path, str) else table.path, previous_path, downloads)
+        # The results every page reads, computed once before the pages run (a warehouse
+        # table was fitted in the engine above; its order-log side is still computed here).
+        from renderer import print_progress
+
+        from ..report.precompute import precompute
+        customers = None if isinstance(data_path, str) else table
+
+        def prepare(_pending=None) -> None:
+            precompute(customers, env, print_progress)
+
         if chosen == "quarto":
+            prepare()
             try:
                 _render_with_quarto(out_dir, env, downloads)
             except RenderError as error:
@@ -254,7 +265,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
             try:
                 render_project(config.ROOT, out_dir, env=env, inputs=inputs, optional_inputs=optional,
                                speculate=lambda: _next_previous_model(spare, downloads),
-                               cache_dir=render_cache_dir(), resource_root=own)
+                               cache_dir=render_cache_dir(), resource_root=own, prepare=prepare)
             except RenderError as error:
                 raise ReportBuildError(f"report not built; the previous site in {out_dir} is unchanged.\n"
                                        f"{error}") from None

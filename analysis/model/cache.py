@@ -26,7 +26,7 @@ def results_cache_key(data_sha256: str, reference: str | None) -> str:
 
 
 def load_results(data: str | Path | None = None, reference: str | None = None,
-                 cache_dir: Path | None = None) -> ModelResults:
+                 cache_dir: Path | None = None, customers=None) -> ModelResults:
     """The fitted model for ``data`` (default: :func:`analysis.config.data_path`).
 
     Parameters
@@ -35,12 +35,18 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
         The customer table; else ``$CUSTOMER_DATA``, else ``data/customers.csv``.
     reference : str, optional
         Reference segment; else ``$CUSTOMER_REFERENCE``, else the model's default.
+    customers : CustomerTable, optional
+        ``data`` already loaded and validated (the build has just done it): fitted, not read again.
     """
     path = config.data_path(data)
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
-    cache_file = cache_dir / f"{results_cache_key(file_sha256(path), reference)}.pkl"
-    results = _cached(cache_file, lambda: fit_model(load_customers(path), reference=reference))
+    if customers is not None and Path(customers.path) != Path(path).resolve():
+        raise ValueError(f"load_results: the loaded table {customers.path} is not {path}")
+    sha256 = customers.sha256 if customers is not None else file_sha256(path)
+    cache_file = cache_dir / f"{results_cache_key(sha256, reference)}.pkl"
+    results = _cached(cache_file, lambda: fit_model(customers if customers is not None else load_customers(path),
+                                                    reference=reference))
     return with_provenance_of(results, path)
 
 

@@ -29,6 +29,7 @@ from .pipeline import RFMRun
 from .read import is_url
 from .roles import ColumnRoles, parse_column_roles
 from .segments import ACTIONS, CRM_LABEL_OF_SEGMENT, CRM_LABELS, RFM_SEGMENTS
+from .summary_cache import cached_summary, summary_cache_key
 
 
 
@@ -222,7 +223,8 @@ def summary_from_environment(environ: dict[str, str] | None = None) -> Segmentat
     which = f"${ORDER_LOG_ENV}" if configured else "the default order log"
     try:
         as_of = environ.get(ORDER_LOG_AS_OF_ENV) or (None if configured else config.DEFAULT_ORDER_LOG_AS_OF)
-        return build_summary(location, as_of,
-                             roles=parse_column_roles(specs), labels_path=labels_path, configured=configured)
+        key = summary_cache_key(location, as_of, specs, labels_path, configured)
+        return cached_summary(key, lambda: build_summary(
+            location, as_of, roles=parse_column_roles(specs), labels_path=labels_path, configured=configured))
     except OrderLogError as error:
         raise OrderLogError(f"Segmentation chapter, {which}: {error}") from error

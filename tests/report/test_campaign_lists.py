@@ -84,3 +84,23 @@ def test_the_pdf_shows_the_static_table_not_the_widget(tmp_path):
     assert first in text and "RFM-predicted value" in text and "upsell_list.csv" in text, text[:800]
     assert "IPython" not in text and "Loading ITables" not in text and "init_notebook_mode" not in text
 
+
+
+def _embedded_ids(html: str) -> list:
+    """The customer IDs of the rows the DataTable embeds (itables' ``data_json``)."""
+    import json
+    import re
+
+    encoded = re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', html).group(1)
+    return [row[0] for row in json.loads(json.loads(encoded))]
+
+
+def test_the_web_table_holds_the_top_of_a_long_list_and_says_where_the_rest_is(targeting):
+    target = targeting.by_key("retention")
+    assert target.size > 30, "the default data's retention list should be longer than the cut used here"
+    ids = target.members["CustomerID"].astype(str).tolist()
+    table = campaign_lists.campaign_table(target, interactive_rows=25)
+    assert _embedded_ids(table.html) == ids[:25]
+    assert f"the top 25 of {target.size:,} customers" in table.html and "retention_list.csv" in table.html
+    full = campaign_lists.campaign_table(target)  # the default cut is above the default data's lists
+    assert _embedded_ids(full.html) == ids and "campaign-note" not in full.html
