@@ -110,7 +110,9 @@ def assess_prediction(frame: pd.DataFrame, reference: str,
     ids = validation.ids[0]
     fitted = dict(fitted or {})
     if best.name not in fitted:
-        fitted[best.name] = fitting.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference)
+        # Only its fitted values are used here, so no sandwich; the design is reused when given.
+        fitted[best.name] = fitting.fit_spec(model_specs.SPECS_BY_NAME[best.name], frame, reference,
+                                             design=(designs or {}).get(best.name), covariance=False)
     best_fit = fitted[best.name]
     best_oof = validation.oof(best.name)
     quintiles = rfm_quintiles(frame)

@@ -71,17 +71,18 @@ def _cached(cache_file: Path, compute):
     return value
 
 
-def load_evidence(results: ModelResults, cache_dir: Path | None = None):
+def load_evidence(results: ModelResults, cache_dir: Path | None = None, parallel: bool = False):
     """The evidence of issues 10 and 11 for ``results``, computed once per results and cached beside them.
 
     Keyed exactly like the results (data hash, code version, reference), so it is as fresh
-    as they are; every chapter's process then reads the pickle.
+    as they are; every chapter's process then reads the pickle. ``parallel``: see
+    :func:`analysis.model.evidence.build_model_evidence` (the build's precompute sets it).
     """
     from .evidence import build_model_evidence  # the evidence layer loads only when a page needs it
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
     key = results_cache_key(results.data.sha256, results.reference)
     cache_file = cache_dir / f"{key}-evidence.pkl"
-    return _cached(cache_file, lambda: build_model_evidence(results))
+    return _cached(cache_file, lambda: build_model_evidence(results, parallel=parallel))
 
 
 def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | None = None):

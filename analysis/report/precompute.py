@@ -47,7 +47,7 @@ def _customer_side(table, progress: Callable[[str], None]) -> None:
     from ..model.cache import load_evidence, load_results
 
     try:
-        load_evidence(load_results(table.path, customers=table))
+        load_evidence(load_results(table.path, customers=table), parallel=True)
     except Exception as error:  # the pages recompute and report it with their chunk's name
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         progress(f"  precompute of the model failed ({first}); the pages will report it")

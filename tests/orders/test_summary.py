@@ -183,3 +183,37 @@ def test_chapter_types_no_number():
     allowed = {"1", "5", "12", "30", "60", "90", "120", "80"}
     digits = set(re.findall(r"\d+", text.split("---", 2)[2]))
     assert digits <= allowed, digits - allowed
+
+
+def test_the_summary_is_cached_by_content_so_a_changed_log_or_label_file_is_never_served_stale(tmp_path, labels):
+    from analysis.orders import summary_cache
+
+    log = write_chapter_log(tmp_path / "orders.csv")
+    environ = {"ORDER_LOG": str(log), "ORDER_LOG_AS_OF": AS_OF, "CUSTOMER_DATA": str(labels)}
+    key = summary_cache.summary_cache_key(str(log), AS_OF, [], labels.resolve(), True)
+    entry = summary_cache.SUMMARY_CACHE_DIR / f"{key}.pkl"
+    entry.unlink(missing_ok=True)
+    first = summary_from_environment(environ)
+    assert entry.is_file()  # the second page reads this instead of re-deriving the log
+    again = summary_from_environment(environ)
+    assert again.customers == first.customers and again.revenue == first.revenue
+    assert again.segments.equals(first.segments)
+    # The same log with its last order line gone: a new key, new numbers.
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.write_text("".join(lines[:-1]), encoding="utf-8")
+    assert summary_cache.summary_cache_key(str(log), AS_OF, [], labels.resolve(), True) != key
+    shorter = summary_from_environment(environ)
+    assert shorter.cleaning.lines_read == first.cleaning.lines_read - 1
+    # A different label file: a new key too (the crosstab joins the labels).
+    other = tmp_path / "labels.csv"
+    other.write_text(labels.read_text(encoding="utf-8").replace("At Risk", "Low Value"), encoding="utf-8")
+    assert summary_cache.summary_cache_key(str(log), AS_OF, [], other, True) != \
+        summary_cache.summary_cache_key(str(log), AS_OF, [], labels.resolve(), True)
+
+
+def test_a_broken_log_is_reported_every_time_and_nothing_is_cached(tmp_path):
+    bad = tmp_path / "orders.csv"
+    bad.write_text("not,an,order,log\n1,2,3,4\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(OrderLogError):
+            summary_from_environment({"ORDER_LOG": str(bad)})
