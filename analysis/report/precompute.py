@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 from .. import config
@@ -31,16 +32,20 @@ def precompute(table, env: dict, progress: Callable[[str], None]) -> None:
     the kernels get on top of this process's environment (a value of None unsets one).
     """
     full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    started = time.perf_counter()
     order_side = subprocess.Popen([sys.executable, "-m", __name__], env=full_env, cwd=config.ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         if table is not None:
             _customer_side(table, progress)
+            progress(f"  precomputed the model and its evidence in {time.perf_counter() - started:.1f}s")
     finally:
         _, errors = order_side.communicate()
         if order_side.returncode != 0:
             last = (errors.strip().splitlines() or ["no message"])[-1]
             progress(f"  precompute of the order-log results failed ({last}); the pages will report it")
+        else:
+            progress(f"  precomputed the order-log results in {time.perf_counter() - started:.1f}s")
 
 
 def _customer_side(table, progress: Callable[[str], None]) -> None:

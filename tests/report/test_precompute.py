@@ -32,7 +32,8 @@ def test_the_model_and_its_evidence_are_cached_before_any_page_asks(table, tmp_p
     key = results_cache_key(table.sha256, os.environ.get(config.REFERENCE_ENV_VAR) or None)
     assert (tmp_path / "results" / f"{key}.pkl").is_file()
     assert len(list((tmp_path / "results").glob(f"{table.sha256[:24]}-*-evidence.pkl"))) == 1
-    assert lines == []  # nothing failed, so nothing is said
+    assert [line.split(" in ")[0].strip() for line in lines] == [
+        "precomputed the model and its evidence", "precomputed the order-log results"]  # nothing failed
     # A page's setup now reads both entries: same numbers as a fit from scratch.
     from analysis.model.cache import load_results
     from analysis.model.fit import fit_model
@@ -48,6 +49,7 @@ def test_a_failing_order_log_side_is_reported_in_one_line_and_the_build_goes_on(
     lines: list[str] = []
     precompute(None, {config.ORDER_LOG_ENV: str(missing), config.DATA_ENV_VAR: str(table.path)}, lines.append)
     assert len(lines) == 1 and "order-log results failed" in lines[0] and "the pages will report it" in lines[0]
+    # (no customer table: no line about the model)
     assert "no-such-orders.csv" in lines[0]  # the order log's own error names the file
     assert not (tmp_path / "results").exists()  # no customer table given: nothing fitted
 
