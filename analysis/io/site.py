@@ -238,18 +238,15 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         # table was fitted in the engine above; its order-log side is still computed here).
         from renderer import print_progress
 
-        from ..report.precompute import precompute
+        from ..report.precompute import precomputing
         customers = None if isinstance(data_path, str) else table
-
-        def prepare(_pending=None) -> None:
-            precompute(customers, env, print_progress)
-
         if chosen == "quarto":
-            prepare()
-            try:
-                _render_with_quarto(out_dir, env, downloads)
-            except RenderError as error:
-                raise ReportBuildError(str(error)) from None
+            with precomputing(customers, env, print_progress) as prepare:
+                prepare()
+                try:
+                    _render_with_quarto(out_dir, env, downloads)
+                except RenderError as error:
+                    raise ReportBuildError(str(error)) from None
             return 0
         from renderer import render_project
 
@@ -261,7 +258,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
                                 else table.path), "order-log": _order_log_fingerprint()}
         optional = {PREVIOUS_MODEL_INPUT: file_sha256(previous_path) if previous_path is not None else None}
 
-        with scratch_folder("next-previous-model") as spare:
+        with scratch_folder("next-previous-model") as spare, precomputing(customers, env, print_progress) as prepare:
             try:
                 render_project(config.ROOT, out_dir, env=env, inputs=inputs, optional_inputs=optional,
                                speculate=lambda: _next_previous_model(spare, downloads),

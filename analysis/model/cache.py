@@ -79,10 +79,13 @@ def load_evidence(results: ModelResults, cache_dir: Path | None = None, parallel
     :func:`analysis.model.evidence.build_model_evidence` (the build's precompute sets it).
     """
     from .evidence import build_model_evidence  # the evidence layer loads only when a page needs it
-    cache_dir = cache_dir or config.RESULTS_CACHE_DIR
+    return _cached(evidence_file(results, cache_dir), lambda: build_model_evidence(results, parallel=parallel))
+
+
+def evidence_file(results: ModelResults, cache_dir: Path | None = None) -> Path:
+    """Where :func:`load_evidence` keeps the evidence of ``results`` (it may not exist yet)."""
     key = results_cache_key(results.data.sha256, results.reference)
-    cache_file = cache_dir / f"{key}-evidence.pkl"
-    return _cached(cache_file, lambda: build_model_evidence(results, parallel=parallel))
+    return (cache_dir or config.RESULTS_CACHE_DIR) / f"{key}-evidence.pkl"
 
 
 def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | None = None):

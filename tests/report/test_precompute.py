@@ -14,7 +14,7 @@ import pytest
 from analysis import config
 from analysis.data import load_customers
 from analysis.model.cache import results_cache_key
-from analysis.report.precompute import precompute
+from analysis.report.precompute import precomputing
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def table(tmp_path):
 def test_the_model_and_its_evidence_are_cached_before_any_page_asks(table, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "RESULTS_CACHE_DIR", tmp_path / "results")
     lines: list[str] = []
-    precompute(table, {config.DATA_ENV_VAR: str(table.path)}, lines.append)
+    with precomputing(table, {config.DATA_ENV_VAR: str(table.path)}, lines.append) as prepare:
+        prepare(["index.qmd"])
     key = results_cache_key(table.sha256, os.environ.get(config.REFERENCE_ENV_VAR) or None)
     assert (tmp_path / "results" / f"{key}.pkl").is_file()
     assert len(list((tmp_path / "results").glob(f"{table.sha256[:24]}-*-evidence.pkl"))) == 1
@@ -38,6 +39,11 @@ def test_the_model_and_its_evidence_are_cached_before_any_page_asks(table, tmp_p
     from analysis.model.cache import load_results
     from analysis.model.fit import fit_model
 
+    # A second build finds both entries: the model side says nothing and computes nothing.
+    again: list[str] = []
+    with precomputing(table, {config.DATA_ENV_VAR: str(table.path)}, again.append) as prepare:
+        prepare()
+    assert [line.split(" in ")[0].strip() for line in again] == ["precomputed the order-log results"]
     cached = load_results(table.path)
     fresh = fit_model(load_customers(table.path))
     assert cached.reported["estimate"].tolist() == pytest.approx(fresh.reported["estimate"].tolist(), rel=1e-12)
@@ -47,8 +53,10 @@ def test_a_failing_order_log_side_is_reported_in_one_line_and_the_build_goes_on(
     monkeypatch.setattr(config, "RESULTS_CACHE_DIR", tmp_path / "results")
     missing = tmp_path / "no-such-orders.csv"
     lines: list[str] = []
-    precompute(None, {config.ORDER_LOG_ENV: str(missing), config.DATA_ENV_VAR: str(table.path)}, lines.append)
-    assert len(lines) == 1 and "order-log results failed" in lines[0] and "the pages will report it" in lines[0]
+    with precomputing(None, {config.ORDER_LOG_ENV: str(missing), config.DATA_ENV_VAR: str(table.path)},
+                      lines.append) as prepare:
+        prepare()
+    assert len(lines) == 1 and "order-log results failed" in lines[0] and "reports the error itself" in lines[0]
     # (no customer table: no line about the model)
     assert "no-such-orders.csv" in lines[0]  # the order log's own error names the file
     assert not (tmp_path / "results").exists()  # no customer table given: nothing fitted
@@ -59,3 +67,13 @@ def test_the_loaded_table_must_be_the_one_named(table, tmp_path):
 
     with pytest.raises(ValueError, match="is not"):
         load_results(tmp_path / "other.csv", customers=table, cache_dir=tmp_path / "results")
+
+
+def test_a_failed_build_stops_the_order_log_side(table, tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "RESULTS_CACHE_DIR", tmp_path / "results")
+    lines: list[str] = []
+    with pytest.raises(RuntimeError, match="a page failed"):
+        with precomputing(None, {config.DATA_ENV_VAR: str(table.path)}, lines.append) as prepare:
+            prepare()
+            raise RuntimeError("a page failed")
+    assert lines == []  # killed, not reported as a failure of its own
