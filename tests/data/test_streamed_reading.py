@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import analysis.data.stream as stream
+import analysis.data.validate as validate
 from analysis.data import load_customers
 from analysis.data.simulate import simulate_customers
 from analysis.errors import DataValidationError
@@ -49,6 +50,7 @@ def _in_tiny_chunks(path, monkeypatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setattr(stream, "BLOCK_BYTES", TINY_BLOCK)
         patch.setattr(stream, "CSV_RECORDS", 97)
+        patch.setattr(validate, "_ONE_SORT_ROWS", 10)  # IDs checked bucket by bucket, as past 2M rows
         return _outcome(path)
 
 
@@ -146,3 +148,11 @@ def test_a_short_row_alone_is_named_ragged_besides_its_missing_cells(tmp_path, l
     _, problems = _outcome(_write(tmp_path, edited))
     assert problems[0] == "customers.csv: ragged rows: fewer fields than the header's 6 (rows 11, 52)"
     assert "customers.csv: column 'Segment': missing value (rows 11, 52)" in problems
+
+
+def test_a_header_longer_than_the_probe_block_is_read(tmp_path, lines):
+    """The header's names are probed from a small first block, again from a full one if it does not fit."""
+    long_name = "N" * (stream.PROBE_BYTES + 5000)
+    edited = [lines[0] + "," + long_name] + [line + ",x" for line in lines[1:]]
+    table = load_customers(_write(tmp_path, edited))
+    assert table.n_rows == ROWS and table.ignored_columns == (long_name,) and table.encoding == "utf-8"
