@@ -154,13 +154,15 @@ def _fit_command(args: argparse.Namespace) -> int:
         print(f"fitted {fit.results.n:,} customers in the engine (reference: {fit.results.reference}); "
               f"wrote {args.json_out}" + (f" and table {args.scores_table}" if args.scores_table else ""))
         return 0
-    from .data import load_customers
-
-    # scipy.special (0.36 s, most of it generating docstrings) and the model layer are
-    # pure-Python imports; Arrow's CSV reader releases the GIL, so on a second core they
-    # overlap with the read instead of queueing after it.
+    # pandas, scipy.special and the model layer (about 0.7 s of pure-Python imports at 1M
+    # customers' scale) load on a second thread while the file is read: reading needs only
+    # Arrow and numpy until the last chunk (analysis/data imports pandas where it uses it),
+    # and Arrow's reader and kernels release the GIL, so on a second core the imports
+    # overlap with the read instead of queueing before and after it.
     warm = threading.Thread(target=importlib.import_module, args=("analysis.io.export",), daemon=True)
     warm.start()
+    from .data import load_customers
+
     table = load_customers(Path(args.path))
     warm.join()
     from .io.export import write_model_json

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pandas as pd
-
 from .hashing import scan_file
 from .schema import ID_COLUMN, REQUIRED_COLUMNS, SEGMENT_COLUMN, CustomerTable
 from .stream import read_columns
@@ -176,6 +174,8 @@ def load_customers(path: str | Path) -> CustomerTable:
     segments = check_segments(columns.segment_codes, columns.unknown_labels, problems)
     check_estimability(columns.n_rows, parsed, segments, problems)
     problems.raise_if_any()
+
+    import pandas as pd  # not at the top: the file is read before pandas is needed (validate.py)
 
     # The four numeric columns stay the one float block they were read into: a frame built
     # from four separate arrays would copy them into one.

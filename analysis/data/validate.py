@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pa_compute
 
@@ -20,6 +20,11 @@ from .schema import (BOUND_UNITS, CANONICAL_SEGMENTS, ID_COLUMN, MAGNITUDE_BOUND
                      NON_NEGATIVE_COLUMNS,
                      PREDICTORS, REQUIRED_COLUMNS, ROWS_PER_COEFFICIENT, SEGMENT_COLUMN,
                      WHOLE_COUNT_COLUMNS, minimum_rows)
+
+# pandas is imported where it is used, not here: reading the file needs only Arrow and numpy,
+# so `python -m analysis fit` imports pandas on another thread while Arrow reads (cli.py).
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_ROWS_NAMED = 5
 _BUCKETS = 16  # IDs are checked for repeats a sixteenth at a time (see _all_distinct)
@@ -123,6 +128,8 @@ def parse_number_text(text: pd.Series, offset: int, faults: CellFaults) -> np.nd
     convert (a blank, a word, a stray space, NaN or infinity) here, so every problem
     is worded from the same rules whatever else the file holds.
     """
+    import pandas as pd
+
     text = text.fillna("").astype(str).str.strip()
     blank = (text == "").to_numpy()
     values = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
@@ -245,6 +252,8 @@ def check_segments(codes: np.ndarray | None, unknown_labels: list[str], problems
     """
     if codes is None:
         return None
+    import pandas as pd
+
     canonical_column = pa.array(CANONICAL_SEGMENTS, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
     segments = pd.Series(pd.array(canonical_column, dtype="str"))
     blank = codes == BLANK_SEGMENT
@@ -263,6 +272,8 @@ def check_segments(codes: np.ndarray | None, unknown_labels: list[str], problems
 def check_estimability(n_rows: int, parsed: dict[str, pd.Series],
                         segments: pd.Series | None, problems: Problems) -> None:
     """Rules about the whole table rather than single cells: can the model be fitted?"""
+    import pandas as pd
+
     # value_counts leaves NaN (blank or unknown labels) out, without a dropna copy first.
     levels = segments.value_counts() if segments is not None else pd.Series(dtype=int)
     needed = minimum_rows(max(len(levels), 1))

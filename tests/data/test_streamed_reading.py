@@ -156,3 +156,14 @@ def test_a_header_longer_than_the_probe_block_is_read(tmp_path, lines):
     edited = [lines[0] + "," + long_name] + [line + ",x" for line in lines[1:]]
     table = load_customers(_write(tmp_path, edited))
     assert table.n_rows == ROWS and table.ignored_columns == (long_name,) and table.encoding == "utf-8"
+
+
+def test_importing_the_reader_does_not_import_pandas():
+    """The fit command imports pandas on a second thread while Arrow reads (cli.py): that
+    overlap holds only while the data layer imports pandas where it uses it."""
+    import subprocess
+    import sys
+
+    code = "import sys, analysis.data; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
