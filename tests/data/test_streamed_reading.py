@@ -167,3 +167,17 @@ def test_importing_the_reader_does_not_import_pandas():
     code = "import sys, analysis.data; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_late_latin1_byte_in_a_ragged_file_names_each_ragged_row_once(tmp_path, lines):
+    """The file is read as UTF-8 while its hash and encoding are checked on another thread;
+    a byte that is not UTF-8 past the sniffed start means reading it again as Latin-1, and
+    the first read's problems must not stay behind."""
+    edited = [lines[0] + ",Notes"] + [line + ",n" for line in lines[1:]]
+    edited[9] += ",extra"  # line 10
+    path = tmp_path / "latin.csv"
+    path.write_bytes(("\n".join(edited) + "\n").encode("ascii")[:-2] + "é\n".encode("latin-1"))
+    assert path.stat().st_size > 65536  # past the sniffed start
+    kind, problems = _outcome(path)
+    assert kind == "problems"
+    assert problems == ("latin.csv: ragged rows: more fields than the header's 7 (row 10)",)
