@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import threading
 from pathlib import Path
@@ -154,13 +155,22 @@ def _fit_command(args: argparse.Namespace) -> int:
         print(f"fitted {fit.results.n:,} customers in the engine (reference: {fit.results.reference}); "
               f"wrote {args.json_out}" + (f" and table {args.scores_table}" if args.scores_table else ""))
         return 0
-    from .data import load_customers
-
-    # scipy.special (0.36 s, most of it generating docstrings) and the model layer are
-    # pure-Python imports; Arrow's CSV reader releases the GIL, so on a second core they
-    # overlap with the read instead of queueing after it.
+    # numpy asks the kernel for transparent huge pages for every large array; on a busy
+    # machine (THP defrag "madvise") each fresh 2 MB page can stall in direct compaction.
+    # The fit's arrays are short-lived: the command's system time was 0.20-0.88 s with
+    # huge pages and 0.28-0.33 s without (1M customers, 5 runs each, 2026-12-01). The
+    # documented switch is read when numpy is imported, which has not happened yet here;
+    # a user's own setting wins.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    # pandas, scipy.special and the model layer (about 0.7 s of pure-Python imports at 1M
+    # customers' scale) load on a second thread while the file is read: reading needs only
+    # Arrow and numpy until the last chunk (analysis/data imports pandas where it uses it),
+    # and Arrow's reader and kernels release the GIL, so on a second core the imports
+    # overlap with the read instead of queueing before and after it.
     warm = threading.Thread(target=importlib.import_module, args=("analysis.io.export",), daemon=True)
     warm.start()
+    from .data import load_customers
+
     table = load_customers(Path(args.path))
     warm.join()
     from .io.export import write_model_json

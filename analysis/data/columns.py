@@ -10,17 +10,35 @@ memory: ``benchmarks/bench_validate.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pa_compute
 
 from .schema import CANONICAL_SEGMENTS, ID_COLUMN, NUMERIC_COLUMNS, SEGMENT_COLUMN, canonical_segment
 from .validate import BLANK_SEGMENT, UNKNOWN_SEGMENT, CellFaults, parse_number_text
 
+# pandas is imported where it is used: the chunks themselves are read with Arrow and numpy
+# only, so the fit command can import pandas on another thread meanwhile (cli.py). Arrow's
+# to_numpy and pa.array import pandas, hence the buffer views below.
+if TYPE_CHECKING:
+    import pandas as pd
+
 _POSITION = {label: i for i, label in enumerate(CANONICAL_SEGMENTS)}
 KEPT_POOL = pa.system_memory_pool()
+
+
+def _values(array: pa.Array, dtype) -> np.ndarray:
+    """A fixed-width Arrow array as numpy: a view of its buffer when it has no nulls.
+
+    The same values as ``array.to_numpy(zero_copy_only=False)``, without the pandas import
+    that call makes.
+    """
+    if array.null_count:
+        return array.to_numpy(zero_copy_only=False)
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                         offset=array.offset * np.dtype(dtype).itemsize)
 
 
 class SegmentCodes:
@@ -39,15 +57,17 @@ class SegmentCodes:
     def add(self, text: pa.Array) -> None:
         distinct = pa_compute.unique(text)
         labels = distinct.to_pylist()
-        fresh = [label for label in labels if label not in self._code]
-        if fresh:
-            blank = pa_compute.equal(pa_compute.utf8_trim_whitespace(pa.array(fresh, type=pa.large_string())), "")
-            for label, is_blank in zip(fresh, blank.to_pylist()):
+        if any(label not in self._code for label in labels):
+            trimmed_length = pa_compute.utf8_length(pa_compute.utf8_trim_whitespace(distinct)).to_pylist()
+            for label, length in zip(labels, trimmed_length):
+                if label in self._code:
+                    continue
+                is_blank = length == 0
                 canonical = canonical_segment(label)
                 self._code[label] = (BLANK_SEGMENT if is_blank else
                                      _POSITION[canonical] if canonical is not None else UNKNOWN_SEGMENT)
         lookup = np.array([self._code[label] for label in labels], dtype=np.int8)
-        self.chunks.append(lookup[pa_compute.index_in(text, value_set=distinct).to_numpy()])
+        self.chunks.append(lookup[_values(pa_compute.index_in(text, value_set=distinct), np.int32)])
         for label in labels:  # unique() keeps first-appearance order, so these stay in file order
             if self._code[label] == UNKNOWN_SEGMENT and len(self.unknown_labels) < 3 \
                     and label not in self.unknown_labels:
@@ -60,9 +80,12 @@ class SegmentCodes:
 def _cast_clean(text: pa.Array) -> np.ndarray | None:
     """Arrow's correctly rounded parse of a chunk whose every cell is a finite number, else None."""
     try:
-        values = pa_compute.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        cast = pa_compute.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if cast.null_count:
+        return None
+    values = _values(cast, np.float64)
     return values if np.isfinite(values).all() else None
 
 
@@ -82,6 +105,8 @@ class Columns:
 
     def parsed(self) -> dict[str, pd.Series]:
         """Each numeric column as a float Series over the shared block (no copies)."""
+        import pandas as pd
+
         return {column: pd.Series(self.numbers[i], name=column, copy=False)
                 for i, column in enumerate(self.number_columns)}
 
@@ -113,6 +138,8 @@ class ColumnBuilder:
         for row, (index, column) in enumerate(self._number_at):
             values = _cast_clean(columns[index])
             if values is None:  # the exact rules, for this chunk only
+                import pandas as pd
+
                 values = parse_number_text(pd.Series(pd.array(columns[index], dtype="str")), start,
                                            self._faults[column])
             self._numbers[row, start:end] = values
@@ -123,6 +150,8 @@ class ColumnBuilder:
         self.n_rows = end
 
     def finish(self) -> Columns:
+        import pandas as pd
+
         ids = None
         if self._id_at is not None:
             chunks = pa.chunked_array(self._ids, type=pa.large_string())

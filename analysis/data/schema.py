@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # an annotation only: reading a file does not need pandas (see read.py)
+    import pandas as pd
 
 ID_COLUMN = "CustomerID"
 OUTCOME = "CustomerValue"

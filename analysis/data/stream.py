@@ -24,6 +24,7 @@ from .validate import Problems
 
 BLOCK_BYTES = 2 << 20   # Arrow's block: some 50,000 rows of a contract table
 CSV_RECORDS = 100_000   # records per chunk on the csv-module path
+PROBE_BYTES = 1 << 16   # the block the header's names are probed from
 THREADS = True
 Chunk = tuple[list[pa.Array], int]  # text columns in header order, and their number of rows
 # The header's names as read, as problems name them (the way the reader before this one
@@ -41,14 +42,32 @@ def _arrow_options(encoding: str) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptio
             pa_csv.ParseOptions(newlines_in_values=True))
 
 
+def _arrow_names(path: Path, read: pa_csv.ReadOptions, parse: pa_csv.ParseOptions) -> list[str]:
+    """The header's names as Arrow reads them, from a first block of ``PROBE_BYTES``.
+
+    Opening a reader infers every column's type from its first block: 74 ms of CPU on a
+    2 MB block against 1 ms on 64 KB (1M-customer file, 2026-12-01). A header (or a
+    first record) too long for the small block is probed again with the full one.
+    """
+    small = pa_csv.ReadOptions(block_size=min(PROBE_BYTES, read.block_size), encoding=read.encoding,
+                               use_threads=False)
+    for options in (small, read):
+        try:
+            with pa_csv.open_csv(str(path), read_options=options, parse_options=parse) as probe:
+                return probe.schema.names  # typed by inference: opened only for the header
+        except pa.ArrowInvalid:
+            if options is read:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _arrow_chunks(path: Path, encoding: str) -> Source:
     """Arrow's own header names, and every column as text, one block at a time.
 
     Raises ``pa.ArrowInvalid`` (now or while iterating) at a ragged row.
     """
     read, parse = _arrow_options(encoding)
-    with pa_csv.open_csv(str(path), read_options=read, parse_options=parse) as probe:
-        names = probe.schema.names  # typed by inference: opened only for the header
+    names = _arrow_names(path, read, parse)
     text = {name: pa.large_string() for name in names}
     reader = pa_csv.open_csv(
         str(path), read_options=read, parse_options=parse,

@@ -56,10 +56,12 @@ def data_date(path: Path) -> str:
     """
     path = Path(path).resolve()
     try:
-        unchanged = subprocess.run(["git", "-C", str(path.parent), "diff", "--quiet", "HEAD", "--", path.name],
-                                   capture_output=True, timeout=10).returncode == 0
+        # Tracked first: an untracked file (any user's own export) then costs one git call, not two.
         tracked = subprocess.run(["git", "-C", str(path.parent), "ls-files", "--error-unmatch", path.name],
                                  capture_output=True, timeout=10).returncode == 0
+        unchanged = tracked and subprocess.run(
+            ["git", "-C", str(path.parent), "diff", "--quiet", "HEAD", "--", path.name],
+            capture_output=True, timeout=10).returncode == 0
         if unchanged and tracked:
             stamp = subprocess.run(["git", "-C", str(path.parent), "log", "-1", "--format=%ct", "--", path.name],
                                    capture_output=True, text=True, timeout=10).stdout.strip()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import analysis.data.stream as stream
+import analysis.data.validate as validate
 from analysis.data import load_customers
 from analysis.data.simulate import simulate_customers
 from analysis.errors import DataValidationError
@@ -49,6 +50,7 @@ def _in_tiny_chunks(path, monkeypatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setattr(stream, "BLOCK_BYTES", TINY_BLOCK)
         patch.setattr(stream, "CSV_RECORDS", 97)
+        patch.setattr(validate, "_ONE_SORT_ROWS", 10)  # IDs checked bucket by bucket, as past 2M rows
         return _outcome(path)
 
 
@@ -146,3 +148,36 @@ def test_a_short_row_alone_is_named_ragged_besides_its_missing_cells(tmp_path, l
     _, problems = _outcome(_write(tmp_path, edited))
     assert problems[0] == "customers.csv: ragged rows: fewer fields than the header's 6 (rows 11, 52)"
     assert "customers.csv: column 'Segment': missing value (rows 11, 52)" in problems
+
+
+def test_a_header_longer_than_the_probe_block_is_read(tmp_path, lines):
+    """The header's names are probed from a small first block, again from a full one if it does not fit."""
+    long_name = "N" * (stream.PROBE_BYTES + 5000)
+    edited = [lines[0] + "," + long_name] + [line + ",x" for line in lines[1:]]
+    table = load_customers(_write(tmp_path, edited))
+    assert table.n_rows == ROWS and table.ignored_columns == (long_name,) and table.encoding == "utf-8"
+
+
+def test_importing_the_reader_does_not_import_pandas():
+    """The fit command imports pandas on a second thread while Arrow reads (cli.py): that
+    overlap holds only while the data layer imports pandas where it uses it."""
+    import subprocess
+    import sys
+
+    code = "import sys, analysis.data; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_a_late_latin1_byte_in_a_ragged_file_names_each_ragged_row_once(tmp_path, lines):
+    """The file is read as UTF-8 while its hash and encoding are checked on another thread;
+    a byte that is not UTF-8 past the sniffed start means reading it again as Latin-1, and
+    the first read's problems must not stay behind."""
+    edited = [lines[0] + ",Notes"] + [line + ",n" for line in lines[1:]]
+    edited[9] += ",extra"  # line 10
+    path = tmp_path / "latin.csv"
+    path.write_bytes(("\n".join(edited) + "\n").encode("ascii")[:-2] + "é\n".encode("latin-1"))
+    assert path.stat().st_size > 65536  # past the sniffed start
+    kind, problems = _outcome(path)
+    assert kind == "problems"
+    assert problems == ("latin.csv: ragged rows: more fields than the header's 7 (row 10)",)

@@ -74,3 +74,21 @@ def test_perfectly_collinear_predictors_are_refused_with_a_reason():
     collinear = np.column_stack([X, 2 * X[:, 1] + X[:, 2]])
     with pytest.raises(ModelSpecificationError, match="perfectly collinear"):
         least_squares(y, collinear)
+
+
+@pytest.mark.parametrize("near_duplicate", [None, 1e-3])
+def test_lower_inverse_matches_scipys_triangular_solve(near_duplicate):
+    """least_squares inverts its Cholesky factors without scipy.linalg (an import the fit command
+    skips); the written-out forward substitution must return what solve_triangular does."""
+    from scipy.linalg import solve_triangular
+
+    from analysis.model.least_squares import lower_inverse
+
+    _, X = design(2000, seed=5, near_duplicate=near_duplicate)
+    gram = X.T @ X
+    norms = np.sqrt(np.diag(gram))
+    factor = np.linalg.cholesky(gram / np.outer(norms, norms))
+    ours = lower_inverse(factor)
+    reference = solve_triangular(factor, np.eye(len(factor)), lower=True)
+    np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12 * np.abs(reference).max())
+    assert np.all(np.triu(ours, 1) == 0)
