@@ -8,8 +8,8 @@ A script that prints numbers, not a timed test. Run once, from the repository ro
 Steps (issue 14, item 5: "Report the whole site build from the 10M table"):
 
 1. checks the working folder has at least 10 GB free;
-2. generates the table inside DuckDB with :func:`bench_scale.generation_sql` (no rows
-   through Python);
+2. generates the table inside DuckDB with :func:`analysis.data.simulate_sql.simulate_sql`
+   (no rows through Python);
 3. ``python -m analysis render --data 'duckdb:///FILE?memory_limit=600MB#customers'``
    (the in-engine build: fit, bins, top-N exports, a 20,000-customer evidence sample)
    into a fresh folder, as a child process;
@@ -36,9 +36,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from bench_scale import ENGINE_MEMORY, MIN_FREE_BYTES, generation_sql  # noqa: E402  (same folder)
+from bench_scale import ENGINE_MEMORY, MIN_FREE_BYTES  # noqa: E402  (same folder)
+
+from analysis.data.simulate_sql import simulate_sql  # noqa: E402
 
 _MEASURE = r"""
 import json, resource, subprocess, sys, threading, time
@@ -97,7 +99,7 @@ def main() -> int:
         db = folder / "customers.duckdb"
         started = time.perf_counter()
         with duckdb.connect(str(db)) as con:
-            con.execute(generation_sql(args.engine_n))
+            con.execute(simulate_sql(args.engine_n))
         print(f"generated {args.engine_n:,} customers in DuckDB in {time.perf_counter() - started:.1f} s "
               f"({db.stat().st_size / 1e9:.2f} GB)", flush=True)
         if args.memory_n:
