@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,8 +72,14 @@ def measure(command: list[str], folder: Path, name: str) -> dict:
     script.write_text(_MEASURE)
     completed = subprocess.run([sys.executable, str(script), *command], cwd=ROOT, capture_output=True, text=True)
     result = json.loads(completed.stdout.strip().splitlines()[-1])
+    log = Path(str(script) + ".err").read_text()
     if result["code"] != 0:
-        raise SystemExit(f"{name} build failed:\n{Path(str(script) + '.err').read_text()[-4000:]}")
+        raise SystemExit(f"{name} build failed:\n{log[-4000:]}")
+    # The renderer's own log: each page's execution time and the build's summary line.
+    result["pages"] = re.findall(r"^\s*(\S+\.qmd): executed in ([\d.]+)s", log, flags=re.M)
+    result["summary"] = log.splitlines()[0] if log else ""
+    published = re.search(r"site published to .* in ([\d.]+)s", log)
+    result["render_s"] = float(published.group(1)) if published else float("nan")  # after the parent's fit
     return result
 
 
@@ -125,6 +132,12 @@ def main() -> int:
     for name, r in rows.items():
         print(f"{name:<34} | {r['wall_s']:8.1f} | {r['cpu_s']:12.1f} | {gb(r['max_process_rss']):>15} | "
               f"{gb(r['tree_rss']):>13}")
+    for name, r in rows.items():
+        print(f"\n{name}: {r['summary']}")
+        print(f"  before rendering (imports, validation or the in-engine fit, summaries, sample): "
+              f"{r['wall_s'] - r['render_s']:.1f} s; rendering {r['render_s']:.1f} s")
+        print("  page execution (s, wall; two kernels at a time): "
+              + ", ".join(f"{page} {seconds}" for page, seconds in r["pages"]))
     names = list(rows)
     if len(names) == 2:
         a, b = rows[names[1]], rows[names[0]]
