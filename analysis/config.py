@@ -37,6 +37,9 @@ REFERENCE_ENV_VAR = "CUSTOMER_REFERENCE"
 # Where this build's chapters write the downloads; set per build so two builds at once
 # never publish each other's files.
 DOWNLOADS_ENV_VAR = "REPORT_DOWNLOADS_DIR"
+# Set by ``python -m analysis render`` for its chapters only: the warehouse table's content
+# key it has just computed (analysis.model.engine.warehouse.trusted_key).
+WAREHOUSE_KEY_ENV_VAR = "REPORT_WAREHOUSE_BUILD_KEY"
 
 
 def is_table_url(location: str | os.PathLike) -> bool:

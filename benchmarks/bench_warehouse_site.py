@@ -8,8 +8,8 @@ A script that prints numbers, not a timed test. Run once, from the repository ro
 Steps (issue 14, item 5: "Report the whole site build from the 10M table"):
 
 1. checks the working folder has at least 10 GB free;
-2. generates the table inside DuckDB with :func:`bench_scale.generation_sql` (no rows
-   through Python);
+2. generates the table inside DuckDB with :func:`analysis.data.simulate_sql.simulate_sql`
+   (no rows through Python);
 3. ``python -m analysis render --data 'duckdb:///FILE?memory_limit=600MB#customers'``
    (the in-engine build: fit, bins, top-N exports, a 20,000-customer evidence sample)
    into a fresh folder, as a child process;
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,9 +37,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from bench_scale import ENGINE_MEMORY, MIN_FREE_BYTES, generation_sql  # noqa: E402  (same folder)
+from bench_scale import ENGINE_MEMORY, MIN_FREE_BYTES  # noqa: E402  (same folder)
+
+from analysis.data.simulate_sql import simulate_sql  # noqa: E402
 
 _MEASURE = r"""
 import json, resource, subprocess, sys, threading, time
@@ -69,8 +72,14 @@ def measure(command: list[str], folder: Path, name: str) -> dict:
     script.write_text(_MEASURE)
     completed = subprocess.run([sys.executable, str(script), *command], cwd=ROOT, capture_output=True, text=True)
     result = json.loads(completed.stdout.strip().splitlines()[-1])
+    log = Path(str(script) + ".err").read_text()
     if result["code"] != 0:
-        raise SystemExit(f"{name} build failed:\n{Path(str(script) + '.err').read_text()[-4000:]}")
+        raise SystemExit(f"{name} build failed:\n{log[-4000:]}")
+    # The renderer's own log: each page's execution time and the build's summary line.
+    result["pages"] = re.findall(r"^\s*(\S+\.qmd): executed in ([\d.]+)s", log, flags=re.M)
+    result["summary"] = log.splitlines()[0] if log else ""
+    published = re.search(r"site published to .* in ([\d.]+)s", log)
+    result["render_s"] = float(published.group(1)) if published else float("nan")  # after the parent's fit
     return result
 
 
@@ -97,7 +106,7 @@ def main() -> int:
         db = folder / "customers.duckdb"
         started = time.perf_counter()
         with duckdb.connect(str(db)) as con:
-            con.execute(generation_sql(args.engine_n))
+            con.execute(simulate_sql(args.engine_n))
         print(f"generated {args.engine_n:,} customers in DuckDB in {time.perf_counter() - started:.1f} s "
               f"({db.stat().st_size / 1e9:.2f} GB)", flush=True)
         if args.memory_n:
@@ -123,6 +132,12 @@ def main() -> int:
     for name, r in rows.items():
         print(f"{name:<34} | {r['wall_s']:8.1f} | {r['cpu_s']:12.1f} | {gb(r['max_process_rss']):>15} | "
               f"{gb(r['tree_rss']):>13}")
+    for name, r in rows.items():
+        print(f"\n{name}: {r['summary']}")
+        print(f"  before rendering (imports, validation or the in-engine fit, summaries, sample): "
+              f"{r['wall_s'] - r['render_s']:.1f} s; rendering {r['render_s']:.1f} s")
+        print("  page execution (s, wall; two kernels at a time): "
+              + ", ".join(f"{page} {seconds}" for page, seconds in r["pages"]))
     names = list(rows)
     if len(names) == 2:
         a, b = rows[names[1]], rows[names[0]]

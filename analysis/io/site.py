@@ -110,12 +110,20 @@ def choose_engine(engine: str) -> str:
     return engine
 
 
-def _kernel_env(data_path: Path, previous: Path | None, downloads: Path) -> dict:
+def _kernel_env(data_path: Path | str, previous: Path | None, downloads: Path,
+                warehouse_key: str | None = None) -> dict:
     """Environment for the chapters: which data, which previous model, where the downloads go,
-    and where ``analysis`` is."""
+    where ``analysis`` is, and a table URL's content key (computed here, so that no chapter
+    scans the table again; unset for a file, so an inherited one never reaches a chapter)."""
     python_path = os.pathsep.join(p for p in (str(config.ROOT), os.environ.get("PYTHONPATH")) if p)
+    token = None
+    if warehouse_key is not None:
+        from ..model.engine.warehouse import build_token
+
+        token = build_token(str(data_path), warehouse_key)
     return {
         config.DATA_ENV_VAR: str(data_path),
+        config.WAREHOUSE_KEY_ENV_VAR: token,  # None unsets
         PREVIOUS_MODEL_ENV_VAR: str(previous) if previous is not None else None,  # None unsets
         config.DOWNLOADS_ENV_VAR: str(downloads),
         "PYTHONPATH": python_path,
@@ -170,7 +178,7 @@ def _warehouse_table(url: str) -> _WarehouseTable:
 
     shown = public_url(url)
     try:
-        results = load_warehouse(url).results
+        results = load_warehouse(url, trust_build_key=False).results
     except AnalysisError:
         raise
     except Exception as error:  # the engine's own failure (missing table, memory): say which, never the password
@@ -233,13 +241,15 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
     with _previous_model(previous, out_dir) as previous_path, scratch_folder("build-resources") as own:
         downloads = own / DOWNLOADS_FOLDER
         downloads.mkdir()
-        env = _kernel_env(data_path if isinstance(data_path, str) else table.path, previous_path, downloads)
+        is_url = isinstance(data_path, str)
+        env = _kernel_env(data_path if is_url else table.path, previous_path, downloads,
+                          warehouse_key=table.sha256 if is_url else None)
         # The results every page reads, computed once before the pages run (a warehouse
         # table was fitted in the engine above; its order-log side is still computed here).
         from renderer import print_progress
 
         from ..report.precompute import precomputing
-        customers = None if isinstance(data_path, str) else table
+        customers = None if is_url else table
         if chosen == "quarto":
             with precomputing(customers, env, print_progress) as prepare:
                 prepare()

@@ -88,22 +88,31 @@ def evidence_file(results: ModelResults, cache_dir: Path | None = None) -> Path:
     return (cache_dir or config.RESULTS_CACHE_DIR) / f"{key}-evidence.pkl"
 
 
-def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | None = None):
+def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | None = None,
+                   trust_build_key: bool = True):
     """The in-engine build (:class:`~analysis.model.engine.warehouse.WarehouseBuild`) for a table URL.
 
-    Cached like :func:`load_results`, keyed by a content fingerprint the engine computes
-    in one aggregate query (row count, sums, extremes), so every chapter's process reads
-    one pickle instead of refitting in the engine.
+    Cached like :func:`load_results`, keyed by the table's content fingerprint (row count
+    and row-hash sums, one aggregate query), so every chapter's process reads one pickle
+    instead of refitting in the engine. Under ``python -m analysis render`` the build has
+    computed that key already and passes it to its kernels
+    (:func:`~analysis.model.engine.warehouse.trusted_key`): they then read the pickle
+    without opening the table at all. The build itself passes ``trust_build_key=False``:
+    it always scans, so a key inherited from its own environment is never used.
     """
-    from .engine.warehouse import close, fingerprint, load_warehouse_results, open_table, sample_size
+    from .engine.warehouse import close, fingerprint, load_warehouse_results, open_table, sample_size, trusted_key
 
     reference = reference or os.environ.get(config.REFERENCE_ENV_VAR) or None
     cache_dir = cache_dir or config.RESULTS_CACHE_DIR
-    table = open_table(url)
+    key = trusted_key(url) if trust_build_key else None
+    table = None
     try:
-        key = fingerprint(table, url)
+        if key is None:
+            table = open_table(url)
+            key = fingerprint(table, url)
         size = sample_size()
         cache_file = cache_dir / f"{results_cache_key(key, reference)}-warehouse-{size}.pkl"
         return _cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
     finally:
-        close(table)
+        if table is not None:
+            close(table)

@@ -45,6 +45,19 @@ def test_order_statistics_and_quantiles_equal_numpy_with_ties():
                                np.quantile(values, p), rtol=0, atol=1e-12)
 
 
+def test_order_statistics_ranked_in_the_engine_equal_numpy(monkeypatch):
+    """The path for bins too full to fetch (a Q-Q plot's ranks in bunched, heavy-tailed values)."""
+    from analysis.model.engine import bins
+
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.standard_t(3, size=20000), np.repeat([0.25, 1.5], 3000)])
+    table = ibis.memtable(pd.DataFrame({"v": values}))
+    ranks = np.unique(np.concatenate([np.round(np.linspace(0, len(values) - 1, 1500)).astype(int), [1, 2]]))
+    monkeypatch.setattr(bins, "EXTRACT_ROWS", 0)
+    got = order_statistics(table, table["v"], len(values), values.min(), values.max(), ranks)
+    np.testing.assert_array_equal(got, np.sort(values)[ranks])
+
+
 def test_histogram_counts_equal_numpy_histogram2d():
     rng = np.random.default_rng(3)
     x, y = rng.exponential(size=5000), rng.normal(size=5000)

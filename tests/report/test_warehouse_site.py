@@ -51,15 +51,19 @@ def _url(database: Path, secret: bool = True) -> str:
     return f"duckdb:///{database}" + (f"?password={SECRET}" if secret else "") + "#customers"
 
 
-@pytest.fixture(scope="module")
-def warehouse_build(database, tmp_path_factory):
-    out = tmp_path_factory.mktemp("warehouse-site") / "site"
+def _render(url: str, out: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "REPORT_WAREHOUSE_SAMPLE": str(SAMPLE)}
-    completed = subprocess.run([sys.executable, "-m", "analysis", "render", "--data", _url(database),
+    completed = subprocess.run([sys.executable, "-m", "analysis", "render", "--data", url,
                                 "--out", str(out), "--engine", "builtin"], cwd=REPO, env=env,
                                capture_output=True, text=True, timeout=1800)
     assert completed.returncode == 0, f"warehouse build failed:\n{completed.stderr[-5000:]}"
-    return out, completed
+    return completed
+
+
+@pytest.fixture(scope="module")
+def warehouse_build(database, tmp_path_factory):
+    out = tmp_path_factory.mktemp("warehouse-site") / "site"
+    return out, _render(_url(database), out)
 
 
 def _table_cells(page: Path, table_id: str) -> list[str]:
@@ -171,3 +175,24 @@ def test_the_client_fetches_no_customer_rows_beyond_the_sample(database, monkeyp
     assert max(aggregates) <= HISTOGRAM_BINS
     assert build.results.population == 7005 and build.results.sample_size == 500
     assert [t.size for t in build.targeting.lists] and all(len(t.members) <= 50 for t in build.targeting.lists)
+
+
+def test_a_changed_row_rebuilds_every_page_from_the_new_table(warehouse_build, database, tmp_path):
+    """Last in this module: it changes the shared table. The build passes its kernels the
+    content key; one changed value must give a new key, so no page (nor model.json) is
+    served from the first build's caches."""
+    site, first = warehouse_build
+    before = (site / "downloads" / "model.json").read_text()
+    with duckdb.connect(str(database)) as con:
+        con.execute("UPDATE customers SET CustomerValue = CustomerValue + 500 "
+                    "WHERE CustomerID = (SELECT min(CustomerID) FROM customers)")
+    second = _render(_url(database), tmp_path / "site")
+    after = (tmp_path / "site" / "downloads" / "model.json").read_text()
+    fingerprint = re.compile(r"fingerprint ([0-9a-f]{12})")
+    assert fingerprint.search(first.stderr).group(1) != fingerprint.search(second.stderr).group(1)
+    assert len(re.findall(r"executed in", second.stderr)) == len(re.findall(r"executed in", first.stderr)) > 0
+    import json
+
+    old, new = json.loads(before), json.loads(after)
+    assert new["data_sha256"] != old["data_sha256"]
+    assert new["coefficients"][0]["estimate"] != old["coefficients"][0]["estimate"]

@@ -23,6 +23,7 @@ import pandas as pd
 
 GRID = 50                # cells per axis of a density panel (the in-memory hexbin's gridsize)
 HISTOGRAM_BINS = 1 << 16  # first pass of the exact order statistics (as .quantiles)
+EXTRACT_ROWS = 200_000    # at most this many rows' distinct values fetched; beyond, the engine ranks them
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,31 @@ def order_statistics(table: ibis.Table, value: ibis.Value, n: int, low: float, h
     bins, cumulative = counts["_bin"].to_numpy(), np.cumsum(counts["_n"].to_numpy())
     holding = bins[np.searchsorted(cumulative, ranks, side="right")]
     needed = [int(b) for b in np.unique(holding)]
-    values = (binned.filter(binned["_bin"].isin(needed)).group_by(["_bin", "_value"])
-              .aggregate(_n=ibis._.count()).to_pandas().sort_values(["_bin", "_value"]))
     before = dict(zip(bins.tolist(), (cumulative - counts["_n"].to_numpy()).tolist()))
+    inside = binned.filter(binned["_bin"].isin(needed))
+    if int(counts.loc[counts["_bin"].isin(needed), "_n"].sum()) > EXTRACT_ROWS:
+        return _ranked_values(inside, holding, ranks, before)
+    values = inside.group_by(["_bin", "_value"]).aggregate(_n=ibis._.count()).to_pandas().sort_values(["_bin", "_value"])
     # Sorted by (bin, value), each distinct value's last rank + 1 rises monotonically.
     ends = (values["_bin"].map(before).to_numpy() + values.groupby("_bin")["_n"].cumsum().to_numpy())
     return values["_value"].to_numpy(dtype=float)[np.searchsorted(ends, ranks, side="right")]
+
+
+def _ranked_values(inside: ibis.Table, holding: np.ndarray, ranks: np.ndarray, before: dict) -> np.ndarray:
+    """The values at ``ranks`` when the bins holding them hold too many rows to fetch.
+
+    A Q-Q plot's thousands of ranks, spread over the whole order, land in bins that hold
+    most rows when the values bunch (standardized residuals with heavy tails: 60 % of 3M
+    rows, 1.2 GB of client memory at 10M). The engine numbers the rows within each of
+    those bins instead (a window, which it may spill) and returns only the wanted ones.
+    """
+    wanted = pd.DataFrame({"_bin": holding.astype(np.int64),
+                           "_pos": ranks - np.array([before[int(b)] for b in holding], dtype=np.int64)})
+    numbered = inside.mutate(_pos=ibis.row_number().over(group_by="_bin", order_by="_value"))  # 0-based
+    pairs = ibis.memtable(wanted.drop_duplicates())
+    found = numbered.join(pairs, ["_bin", "_pos"]).select("_bin", "_pos", "_value").to_pandas()
+    lookup = {(int(b), int(q)): float(v) for b, q, v in found.itertuples(index=False)}
+    return np.array([lookup[(int(b), int(q))] for b, q in zip(wanted["_bin"], wanted["_pos"])])
 
 
 def quantile_ranks(n: int, probabilities) -> np.ndarray:

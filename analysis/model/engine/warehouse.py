@@ -29,13 +29,15 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
+from ...config import WAREHOUSE_KEY_ENV_VAR
 from ...data import ID_COLUMN, OUTCOME, PREDICTORS, SEGMENT_COLUMN, canonical_segment
 from ...data.public_url import public_url
 from ...data.schema import CustomerTable
 from ..results import DataSnapshot, ModelResults
 from ..targeting import Targeting
-from .fit import EngineFit, fit_in_engine, open_customer_table
+from .fit import EngineFit, data_fingerprint, fit_in_engine, open_customer_table
 from .scores import top_misaligned
+from .sufficient import fingerprint_sums
 from .summary import EngineSummary, opaque, summarise
 from .targeting import LIST_EXPORT, engine_targeting
 
@@ -116,16 +118,40 @@ def sample_size() -> int:
 
 
 def fingerprint(table: ibis.Table, url: str) -> str:
-    """A content key for the cache: the public URL, row count, sums and extremes of every column."""
-    numeric = [OUTCOME, *PREDICTORS]
-    row = table.aggregate(n=table.count(), ids=table[ID_COLUMN].cast("string").hash().sum(),
-                          labels=table[SEGMENT_COLUMN].hash().sum(),
-                          **{f"s{i}": table[c].cast("float64").sum() for i, c in enumerate(numeric)},
-                          **{f"q{i}": (table[c].cast("float64") ** 2).sum() for i, c in enumerate(numeric)},
-                          **{f"lo{i}": table[c].min() for i, c in enumerate(numeric)},
-                          **{f"hi{i}": table[c].max() for i, c in enumerate(numeric)}).to_pandas().iloc[0]
-    text = public_url(url) + "|" + "|".join(f"{k}={row[k]!r}" for k in row.index)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The cache key of ``url``'s content: :func:`cache_key` of one count-and-row-hash query.
+
+    Integer sums only: the same table gives the same key on every run. (A key made of
+    float sums was not: a parallel engine adds them in a different order each time, so
+    at 1M rows no two chapters' keys agreed and every chapter refitted the table.)
+    """
+    row = table.aggregate(n=table.count(), **fingerprint_sums(table)).to_pandas().iloc[0]
+    content = data_fingerprint(table._find_backend().name, int(row["n"]),
+                               int(row["fingerprint_low"] or 0), int(row["fingerprint_high"] or 0))
+    return cache_key(url, content)
+
+
+def cache_key(url: str, content: str) -> str:
+    """The public URL (it names the pages' provenance) and the content's row fingerprint, hashed."""
+    return hashlib.sha256(f"warehouse-v2|{public_url(url)}|{content}".encode()).hexdigest()
+
+
+def build_token(url: str, key: str) -> str:
+    """The value of ``$REPORT_WAREHOUSE_BUILD_KEY`` that lets a chapter's kernel trust ``key`` for ``url``."""
+    return f"{_url_digest(url)}:{key}"
+
+
+def trusted_key(url: str) -> str | None:
+    """The key ``python -m analysis render`` computed for ``url`` in this build, if it passed one.
+
+    Only a token naming this very URL counts; a kernel started any other way (``quarto
+    render`` on its own, a notebook) finds none, or one for another URL, and computes the key.
+    """
+    digest, _, key = os.environ.get(WAREHOUSE_KEY_ENV_VAR, "").partition(":")
+    return key if key and digest == _url_digest(url) else None
+
+
+def _url_digest(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()
 
 
 def draw_sample(fit: EngineFit, size: int) -> pd.DataFrame:
@@ -150,17 +176,24 @@ def load_warehouse_results(url: str, reference: str | None = None, size: int | N
                            list_export: int = LIST_EXPORT, scores_export: int = SCORES_EXPORT) -> WarehouseBuild:
     """Fit, summarise, target and sample a warehouse table (see the module docstring).
 
+    ``key``, when given, is the :func:`fingerprint` the caller files the build under: the
+    fit's own row fingerprint must give the same key, else the table changed in between.
+
     The only customer rows that come back are the sample (``size``), each list's first
     ``list_export``, the ``scores_export`` scores rows and a few labelled customers;
     everything else is aggregates (at most :data:`~.bins.HISTOGRAM_BINS` rows a query).
     """
     from ..fit import fit_model
+    from ...errors import AnalysisError
     from ...io.provenance import code_version
 
     shown = public_url(url)
     table = open_table(url) if table is None else table
-    key = key or fingerprint(table, url)
     fit = fit_in_engine(table, reference=reference, source=shown)
+    fitted_key = cache_key(url, fit.data_fingerprint)  # the rows actually fitted, from the fit's first scan
+    if key is not None and key != fitted_key:  # never file these results under another content's key
+        raise AnalysisError(f"{shown}: the table changed while the report was being built; build it again")
+    key = fitted_key
     summary = summarise(fit)
     scores = opaque(_customer_scores(fit))
     targeting = engine_targeting(fit, scores, summary.fitted_q75, export=list_export)
