@@ -1,9 +1,10 @@
 """The "kernel" jupyter_client starts when warm kernels are on: it has the zygote fork the real one.
 
 Usage: ``python -I -S kernel_proxy.py SOCKET FALLBACK_FOLDER -- KERNEL_ARGV...``
-(``KERNEL_ARGV`` is the kernel spec's own command, connection file filled in).
+(``KERNEL_ARGV`` is the kernel spec's own command, ``python -m ipykernel_launcher -f FILE``,
+with the arguments jupyter_client adds, such as nbclient's in-memory history).
 
-It sends the zygote (:mod:`renderer.zygote`) the connection file, its working
+It sends the zygote (:mod:`renderer.zygote`) the kernel's arguments, its working
 folder and its whole environment, with its stdin, stdout and stderr, then
 waits for the forked kernel and exits with its status. SIGINT and SIGTERM are
 passed on to the kernel. If it is killed, the zygote sees the connection
@@ -57,7 +58,9 @@ def main():
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(socket_path)
-        _send(sock, {"connection_file": connection_file, "cwd": os.getcwd(), "env": dict(os.environ)}, (0, 1, 2))
+        request = {"connection_file": connection_file, "args": kernel_argv[3:], "cwd": os.getcwd(),
+                   "env": dict(os.environ)}
+        _send(sock, request, (0, 1, 2))
         reply = _message(sock)
     except (OSError, ValueError) as error:
         _fall_back(folder, connection_file, f"the warm-kernel server failed: {error}", kernel_argv)

@@ -11,7 +11,8 @@ socket path in a private folder), ``modules`` (to import, errors ignored) and
 is ready; it exits when its stdin closes (the renderer ended the build or died).
 
 Protocol on the socket (messages: 4-byte big-endian length, then JSON):
-the proxy sends ``{"connection_file", "cwd", "env"}`` with its stdin, stdout and
+the proxy sends ``{"connection_file", "args", "cwd", "env"}`` (``args``: the
+kernel's command line after ``-m ipykernel_launcher``) with its stdin, stdout and
 stderr attached (SCM_RIGHTS); the reply is ``{"pid"}`` or ``{"error"}``; the
 proxy may send ``{"signal": n}``; the last reply is ``{"exit": code}`` (a
 negative code: killed by that signal). If the proxy's connection closes
@@ -34,6 +35,10 @@ _NATIVE_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VE
                "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS", "GOTO_NUM_THREADS", "LANG", "LANGUAGE", "TZ")
 _NATIVE_PREFIXES = ("PYTHON", "LC_")
 _INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# What a kernel imports before it runs anything (runpy: `python -m`), then what
+# `%matplotlib inline` (the renderer's setup, run in every kernel) imports.
+_KERNEL_MODULES = ["runpy", "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.completer"]
+_SETUP_MODULES = ["matplotlib.pyplot", "matplotlib_inline.backend_inline"]
 
 
 def _set_pdeathsig(sig):
@@ -108,23 +113,31 @@ def _import_all(modules, folders):
     skipped, failed = [], []
     shadowed = {name for folder in folders
                 for name in _shadowing(folder, sorted({_top(m) for m in modules}), real_origin)}
-    captured = io.StringIO()
-    real_out, real_err = sys.stdout, sys.stderr
+    captured, caught = io.StringIO(), []
+    real_out, real_err, real_show = sys.stdout, sys.stderr, warnings.showwarning
+    # Warnings are recorded by replacing showwarning, not with catch_warnings: that would also
+    # undo the filters the modules install, which a fresh kernel keeps.
+    warnings.showwarning = lambda message, category, *_args, **_kw: caught.append(f"{category.__name__}: {message}")
     os.environ.__class__ = _Reads
-    with warnings.catch_warnings(record=True) as caught:
-        sys.stdout = sys.stderr = captured
-        try:
-            for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.completer"] + modules:
-                if _top(name) in shadowed:
-                    skipped.append(name)
-                    continue
-                _try_import(name, failed, importlib)
-        finally:
-            sys.stdout, sys.stderr = real_out, real_err
-            os.environ.__class__ = type(os.environ).__mro__[1]
+    sys.stdout = sys.stderr = captured
+    boot_filters = None
+    try:
+        for name in _KERNEL_MODULES + _SETUP_MODULES + modules:
+            if name == _SETUP_MODULES[0]:
+                boot_filters = list(warnings.filters)
+            if _top(name) in shadowed:
+                skipped.append(name)
+                continue
+            _try_import(name, failed, importlib)
+    finally:
+        sys.stdout, sys.stderr, warnings.showwarning = real_out, real_err, real_show
+        os.environ.__class__ = type(os.environ).__mro__[1]
     problems = [f"import printed {captured.getvalue()[:200]!r}"] if captured.getvalue() else []
-    problems += [f"import warned: {w.category.__name__}: {w.message}" for w in caught]
-    return skipped, failed, problems, real_origin
+    problems += [f"import warned: {warning}" for warning in caught]
+    # The filters the documents' modules added (at the front), if they only added some.
+    added = len(warnings.filters) - len(boot_filters)
+    user_filters = added if added >= 0 and warnings.filters[added:] == boot_filters else None
+    return skipped, failed, problems, real_origin, user_filters
 
 
 def _top(name):
@@ -163,11 +176,12 @@ class Zygote:
         self.import_env = {}
         self.reads = set()
         self.real_origin = None
+        self.user_filters = None
         self.listener = None
 
     def prepare(self):
         os.environ.update(_kernel_view(os.environ))
-        skipped, failed, problems, self.real_origin = _import_all(self.config["modules"], self.config["folders"])
+        skipped, failed, problems, self.real_origin, self.user_filters = _import_all(self.config["modules"], self.config["folders"])
         self.reads = set(_Reads.seen)
         self.import_env = dict(os.environ)
         import threading
@@ -310,6 +324,21 @@ def _kill_group(pid, sig=signal.SIGKILL):
             pass
 
 
+def _fresh_filter_order(before, user_filters):
+    """Put the filters the kernel's start-up added behind those of the documents' modules.
+
+    A fresh kernel adds its own filters first and the modules' ones when the document imports
+    them; here the modules came first. Order matters when two filters match one warning.
+    """
+    import warnings
+    after = list(warnings.filters)
+    new = len(after) - len(before)
+    if not user_filters or new <= 0 or after[new:] != before:
+        return
+    warnings.filters[:] = before[:user_filters] + after[:new] + before[user_filters:]
+    warnings._filters_mutated()
+
+
 def _child(zygote, fds, message):
     """In the forked kernel: become what `python -m ipykernel_launcher -f FILE` would be, then run it."""
     code = 1
@@ -328,13 +357,17 @@ def _child(zygote, fds, message):
         os.environ.clear()
         os.environ.update(message["env"])
         import importlib.util
-        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, "-f", message["connection_file"]]
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin] + list(message["args"])
         if "numpy.random" in sys.modules:  # a fresh kernel draws its own seed when numpy is imported
             sys.modules["numpy.random"].seed()
         from ipykernel.kernelapp import IPKernelApp
         code = 0
-        try:
-            IPKernelApp.launch_instance(argv=["-f", message["connection_file"]])
+        try:  # IPKernelApp.launch_instance, with the warnings filters put in a fresh kernel's order
+            app = IPKernelApp.instance()
+            before = list(sys.modules["warnings"].filters)
+            app.initialize(list(message["args"]))
+            _fresh_filter_order(before, zygote.user_filters)
+            app.start()
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
         import atexit

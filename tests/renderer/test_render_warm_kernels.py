@@ -229,3 +229,44 @@ def test_opt_out_variable_runs_normal_kernels_only(tmp_path, monkeypatch):
     assert not any("warm" in line for line in lines)
     parent = int(re.search(r"parent-(\d+)", _page(result.out_dir, "index.html")).group(1))
     assert parent == os.getpid()  # launched by jupyter_client from this process, not forked
+
+
+STATE_CHUNK = '''
+import os, signal, sys, threading, warnings
+import numpy, pandas
+import matplotlib
+hm = get_ipython().history_manager
+state = {
+    "argv": [sys.argv[0].rsplit("/", 1)[-1]] + [a for a in sys.argv[1:] if not a.endswith(".json")],
+    "path": sys.path, "name": __name__, "main": type(sys.modules["__main__"]).__name__,
+    "signals": [str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE)],
+    "threads": sorted(t.name for t in threading.enumerate()),
+    "filters": [repr(f) for f in warnings.filters],
+    "history": [hm.hist_file, hm.using_thread],
+    "fds": len(os.listdir("/proc/self/fd")), "leader": [os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid()],
+    "backend": [matplotlib.get_backend(), matplotlib.rcParams["figure.dpi"], matplotlib.rcParams["figure.figsize"]],
+    "env": sorted(k for k in os.environ if k != "RENDERER_INPUTS_FILE"),
+    "modules": sorted(m for m in sys.modules),
+}
+import json
+with open("state.json", "w") as handle:
+    json.dump(state, handle, default=str)
+'''
+
+
+def test_a_warm_kernel_starts_in_the_state_of_a_fresh_one(tmp_path, monkeypatch):
+    """argv, sys.path, signals, threads, warnings filters (and their order), history, modules loaded."""
+    import json
+
+    project = write_project(tmp_path / "project", {"index.qmd": _doc(STATE_CHUNK)})
+    states = {}
+    for warm in ("1", "0"):
+        monkeypatch.setenv(WARM_ENV_VAR, warm)
+        lines: list[str] = []
+        result = render_project(project, tmp_path / f"site-{warm}", progress=lines.append)
+        assert any(line.startswith(WARM_LINE) for line in lines) == (warm == "1")
+        states[warm] = json.loads((project / "state.json").read_text(encoding="utf-8"))
+    warm, cold = states["1"], states["0"]
+    assert warm["argv"] == cold["argv"] == ["ipykernel_launcher.py", "-f", "--HistoryManager.hist_file=:memory:"]
+    for key in cold:
+        assert warm[key] == cold[key], (key, sorted(set(warm[key]) ^ set(cold[key])) if key == "modules" else "")
