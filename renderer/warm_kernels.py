@@ -101,6 +101,7 @@ class WarmKernels:
         self._specs = None
         self._lock = threading.Lock()
         self._warned: set = set()
+        self._log = None
 
     def start(self, jobs) -> None:
         """Start the zygote for ``jobs`` (their evaluated chunks name the modules); once per build."""
@@ -206,7 +207,9 @@ class WarmKernels:
                 os.killpg(self.process.pid, 9)
                 self.process.wait()
             self.process = None
+        if self._log is not None:
             self._log.close()
+            self._log = None
 
     def close(self) -> None:
         self._stop()

@@ -149,11 +149,10 @@ def test_killing_the_proxy_kills_its_forked_kernel(tmp_path, helper_path):
     lines: list[str] = []
     warm = WarmKernels(dict(os.environ), lines.append)
     project = write_project(tmp_path / "project", {"index.qmd": _doc("import json")})
-    job = type("J", (), {})()
     from renderer.qmd import parse_qmd
-    job.document = parse_qmd(project / "index.qmd", (project / "index.qmd").read_text(encoding="utf-8"))
-    job.options = [{"eval": True}]
-    warm.start([job])
+    from renderer.schedule import Job
+    document = parse_qmd(project / "index.qmd", (project / "index.qmd").read_text(encoding="utf-8"))
+    warm.start([Job(1, "index.qmd", document, [{"eval": True}], {}, "key")])
     try:
         manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
         manager.kernel_spec_manager = warm.spec_manager()
