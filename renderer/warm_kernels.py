@@ -149,9 +149,9 @@ class WarmKernels:
                 if self._status.get("ready"):
                     self._specs = _proxy_specs(self._python, self.folder)
                     (self.folder / "status.json").write_text(json.dumps(self._status), encoding="utf-8")
-                    self.progress(f"  warm kernels: {self._status['modules']} modules imported once "
-                                  f"({len(self._status['failed'])} failed, {len(self._status['skipped'])} "
-                                  f"left to the documents) in {self._status['seconds']:.1f}s")
+                    self.progress(f"  warm kernels: zygote ready in {self._status['seconds']:.1f}s "
+                                  f"({self._status['modules']} modules loaded; {len(self._status['failed'])} "
+                                  f"imports failed, {len(self._status['skipped'])} left to the documents)")
             return self._specs
 
     def _wait_ready(self) -> dict:
