@@ -1,9 +1,7 @@
 """The warm-kernel fork server: one per build, run as a script by :mod:`renderer.warm_kernels`.
 
-It imports ipykernel and the modules the build's documents import, then forks
-one kernel per document on request, so no kernel pays for those imports again.
-Standard library only; it never imports the renderer (the kernel's environment
-need not have it on its path).
+It imports ipykernel and the modules the build's documents import, then forks one kernel per
+document on request. Standard library only (the kernel's path need not have the renderer).
 
 Usage: ``python zygote.py CONFIG_JSON``. The config gives ``socket`` (a Unix
 socket path in a private folder), ``modules`` (to import, errors ignored) and
@@ -11,9 +9,8 @@ socket path in a private folder), ``modules`` (to import, errors ignored) and
 is ready; it exits when its stdin closes (the renderer ended the build or died).
 
 Protocol on the socket (messages: 4-byte big-endian length, then JSON):
-the proxy sends ``{"connection_file", "args", "cwd", "env"}`` (``args``: the
-kernel's command line after ``-m ipykernel_launcher``) with its stdin, stdout and
-stderr attached (SCM_RIGHTS); the reply is ``{"pid"}`` or ``{"error"}``; the
+the proxy sends ``{"args", "cwd", "env"}`` (``args``: the kernel's command line after
+``-m ipykernel_launcher``) with its stdin, stdout and stderr attached (SCM_RIGHTS); the reply is ``{"pid"}`` or ``{"error"}``; the
 proxy may send ``{"signal": n}``; the last reply is ``{"exit": code}`` (a
 negative code: killed by that signal). If the proxy's connection closes
 first, the kernel's process group is killed.
@@ -22,12 +19,7 @@ import sys
 
 del sys.path[0]  # the script's folder: what `python -m ipykernel_launcher` also removes (its cwd)
 
-import json  # noqa: E402
-import os  # noqa: E402
-import selectors  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import struct  # noqa: E402
+import json, os, selectors, signal, socket, struct  # noqa: E401,E402
 
 # Read by C libraries (not through os.environ) or by the interpreter at start-up: a document
 # whose environment differs in one of these gets a fresh kernel instead.
@@ -174,6 +166,7 @@ class Zygote:
         self.children = {}   # pid -> (pidfd, conn)
         self.folder_checks = {}
         self.import_env = {}
+        self.env_changes, self.env_removed = {}, []
         self.reads = set()
         self.real_origin = None
         self.user_filters = None
@@ -181,9 +174,13 @@ class Zygote:
 
     def prepare(self):
         os.environ.update(_kernel_view(os.environ))
+        self.import_env = dict(os.environ)  # what the imports saw
         skipped, failed, problems, self.real_origin, self.user_filters = _import_all(self.config["modules"], self.config["folders"])
         self.reads = set(_Reads.seen)
-        self.import_env = dict(os.environ)
+        # What the imports themselves set (scikit-learn sets KMP_DUPLICATE_LIB_OK, for one): a fresh
+        # kernel has it after the same imports, so each forked kernel gets it on top of its own.
+        self.env_changes = {k: v for k, v in os.environ.items() if self.import_env.get(k) != v}
+        self.env_removed = [k for k in self.import_env if k not in os.environ]
         import threading
         threads = threading.active_count()
         if threads != 1:
@@ -356,6 +353,9 @@ def _child(zygote, fds, message):
         os.chdir(message["cwd"])
         os.environ.clear()
         os.environ.update(message["env"])
+        os.environ.update(zygote.env_changes)
+        for key in zygote.env_removed:
+            os.environ.pop(key, None)
         import importlib.util
         sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin] + list(message["args"])
         if "numpy.random" in sys.modules:  # a fresh kernel draws its own seed when numpy is imported

@@ -49,7 +49,9 @@ def helper_path(tmp_path):
     """A folder on the kernels' PYTHONPATH holding the modules the documents import."""
     folder = tmp_path / "pymodules"
     folder.mkdir()
-    (folder / "warmk_shared.py").write_text('VALUE = "original"\n', encoding="utf-8")
+    (folder / "warmk_shared.py").write_text(
+        'import os\nos.environ.setdefault("WARMK_SET_AT_IMPORT", "set by the import")\nVALUE = "original"\n',
+        encoding="utf-8")
     return folder
 
 
@@ -88,6 +90,7 @@ def test_documents_of_one_build_are_isolated_and_see_their_folder_and_environmen
             import os, json, warmk_shared
             print(f"B value=[{warmk_shared.VALUE}] secret=[{'SECRET_A' in globals()}] mark=[{hasattr(json, 'WARMK_MARK')}]")
             print(f"B cwd=[{os.getcwd()}] var=[{os.environ['WARMK_VAR']}] inputs=[{os.environ['RENDERER_INPUTS_FILE']}]")
+            print(f"B import-set=[{os.environ.get('WARMK_SET_AT_IMPORT')}]")
             """),
     }
     project = write_project(tmp_path / "project", documents)
@@ -100,6 +103,7 @@ def test_documents_of_one_build_are_isolated_and_see_their_folder_and_environmen
         assert not [line for line in lines if "WARNING" in line], lines
         one, two = _page(tmp_path / f"site-{run}", "a/one.html"), _page(tmp_path / f"site-{run}", "b/two.html")
         assert "B value=[original] secret=[False] mark=[False]" in two
+        assert "B import-set=[set by the import]" in two  # as after the import in a fresh kernel
         assert f"A cwd=[{(project / 'a').resolve()}] var=[{run}]" in one
         assert f"B cwd=[{(project / 'b').resolve()}] var=[{run}]" in two
         inputs_a = re.search(r"inputs=\[(/[^\]<]+)\]", one).group(1)
