@@ -52,7 +52,7 @@ class ExecutedDocument:
 class _Kernel:
     """One kernel for one document; ``run`` executes a cell and returns its outputs."""
 
-    def __init__(self, cwd: Path, env: dict, socket_dir: Path):
+    def __init__(self, cwd: Path, env: dict, socket_dir: Path, warm=None, display_name: str = ""):
         import nbformat
         from nbclient import NotebookClient
 
@@ -66,10 +66,16 @@ class _Kernel:
         self.client.km = self.client.create_kernel_manager()
         self.client.km.transport = "ipc"
         self.client.km.ip = str(socket_dir / "kernel")
+        self.warm, self.display_name = warm, display_name
+        specs = warm.spec_manager() if warm is not None else None
+        if specs is not None:  # the kernel is forked from the build's zygote (renderer.warm_kernels)
+            self.client.km.kernel_spec_manager = specs
 
     def __enter__(self):
         self._context = self.client.setup_kernel(env=self.env)
         self._context.__enter__()
+        if self.warm is not None:
+            self.warm.warn_fallback(self.display_name, self.client.km.connection_file)
         return self
 
     def __exit__(self, *exc):
@@ -92,7 +98,7 @@ def _traceback(error: CellExecutionError) -> str:
 
 
 def execute_document(document: Document, display_name: str, chunk_options: list[dict],
-                     env: dict, figure: dict, progress: Callable[[str], None]) -> ExecutedDocument:
+                     env: dict, figure: dict, progress: Callable[[str], None], warm=None) -> ExecutedDocument:
     """Execute every evaluated chunk and inline expression of ``document``.
 
     Parameters
@@ -110,6 +116,8 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
         that chunk only.
     progress : callable
         Receives one line per chunk.
+    warm : renderer.warm_kernels.WarmKernels, optional
+        The build's zygote: the kernel is forked from it (else started normally).
 
     Raises
     ------
@@ -122,7 +130,7 @@ def execute_document(document: Document, display_name: str, chunk_options: list[
     if not chunks and not any(isinstance(p, Markdown) and p.inline_expressions() for p in document.parts):
         return ExecutedDocument(outputs=[], inline=[[] for _ in document.parts])  # no kernel needed
     with tempfile.TemporaryDirectory(prefix="renderer-kernel-") as sockets, \
-            _Kernel(document.path.parent, env, Path(sockets)) as kernel:
+            _Kernel(document.path.parent, env, Path(sockets), warm, display_name) as kernel:
         kernel.run(KERNEL_SETUP)
         kernel.run(figure_call(figure))
         chunk_index = 0

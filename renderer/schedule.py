@@ -24,6 +24,7 @@ from .cache import ExecutionCache
 from .dependencies import INPUTS_FILE_ENV_VAR, recorded_inputs
 from .execute import execute_document
 from .resources import changed_since, snapshot
+from .warm_kernels import WarmKernels
 
 # What a ``speculate`` callback returns: kernel variables to add, and the next optional fingerprints.
 Speculation = tuple[dict, dict]
@@ -56,6 +57,7 @@ class Scheduler:
         self.recorded: dict = {}   # rel -> {optional input name: fingerprint it ran with}
         self.files: dict = {}      # rel -> generated files stored with its entry
         self._scratch = tempfile.TemporaryDirectory(prefix="renderer-inputs-")
+        self.warm = WarmKernels(kernel_env, progress)  # started by the first job that needs a kernel
 
         self._speculative: list = []   # (pool, futures, next optional inputs)
 
@@ -74,6 +76,7 @@ class Scheduler:
                 optional = {name: next_inputs.get(name) for name in names}
                 self.cache.store(job.key, executed, optional, self.project.resources_from, self.files.get(job.rel, []))
             pool.shutdown()
+        self.warm.close()
         self._scratch.cleanup()
         return False
 
@@ -92,7 +95,8 @@ class Scheduler:
         inputs_file.unlink(missing_ok=True)
         started = time.perf_counter()
         executed = execute_document(job.document, job.rel, job.options,
-                                    {**env, INPUTS_FILE_ENV_VAR: str(inputs_file)}, job.figure, self.progress)
+                                    {**env, INPUTS_FILE_ENV_VAR: str(inputs_file)}, job.figure, self.progress,
+                                    self.warm)
         self.progress(f"  {job.rel}: executed{' ' + label if label != 'build' else ''} "
                       f"in {time.perf_counter() - started:.1f}s")
         return executed, recorded_inputs(inputs_file)
@@ -102,6 +106,8 @@ class Scheduler:
         executed_by_doc = {}
         before = snapshot(self.project.resources_from, self.project.resources)
         names_by_doc = {}
+        if pending:
+            self.warm.start(pending)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for job in pending:
                 self.progress(f"[{job.number}/{self.total}] {job.rel}: executing "
@@ -147,6 +153,7 @@ class Scheduler:
         if not chosen:
             return
         env = {k: v for k, v in {**self.kernel_env, **extra_env}.items() if v is not None}
+        self.warm.start(chosen)
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         futures = {pool.submit(self._run, job, env, "for the next build"): job for job in chosen}
         self._speculative.append((pool, futures, next_inputs))
