@@ -194,6 +194,7 @@ def render_project(project_dir: Path, out_dir: Path | None = None, *, env: dict 
             executed_by_doc = {job.rel: scheduler.cached(job) for job in jobs_list}
             pending = [job for job in jobs_list if executed_by_doc[job.rel] is None]
             if pending and prepare is not None:
+                scheduler.start_kernels(pending)  # the zygote's imports overlap the project's preparation
                 prepare([job.rel for job in pending])
             executed_by_doc.update(scheduler.execute(pending))
             result.cached.extend(job.rel for job in jobs_list if job not in pending)

@@ -101,6 +101,11 @@ class Scheduler:
                       f"in {time.perf_counter() - started:.1f}s")
         return executed, recorded_inputs(inputs_file)
 
+    def start_kernels(self, pending: list[Job]) -> None:
+        """Start the build's warm-kernel zygote now, so its imports overlap whatever runs before ``execute``."""
+        if pending:
+            self.warm.start(pending)
+
     def execute(self, pending: list[Job]) -> dict:
         """Run ``pending`` in parallel and store each in the cache; the first failure is re-raised."""
         executed_by_doc = {}

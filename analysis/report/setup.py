@@ -20,6 +20,7 @@ from .. import config
 from ..futures.cache import futures_cache_key
 from ..futures.environment import futures_request
 from ..io.downloads import downloads_current, write_downloads, write_target_lists
+from ..io.pickle_cache import entry_lock
 from ..io.previous_model import read_previous_model
 from ..model.cache import load_evidence, load_results
 from ..model.evidence import ModelEvidence
@@ -81,13 +82,26 @@ def setup(data: str | Path | None = None, downloads: Path | None = None,
         targeting = evidence.targeting
     request = futures_request()
     key = futures_cache_key(request) if request is not None else None
-    if not downloads_current(results, downloads, {FUTURES_SECTION: key}):
-        write_target_lists(targeting, downloads)
-        futures = _futures_downloads(request, key)
-        # model.json last: it marks the set as complete
-        write_downloads(results, downloads, extra_json={**evidence.contract(), **extra, **futures["extra_json"]},
-                        extra_files=futures.get("extra_files"))
+    stamps = {FUTURES_SECTION: key}
+    if not downloads_current(results, downloads, stamps):
+        # Two pages start together and both find no downloads: one writes them, the other waits.
+        with entry_lock(_downloads_lock(downloads)):
+            if not downloads_current(results, downloads, stamps):
+                write_target_lists(targeting, downloads)
+                futures = _futures_downloads(request, key)
+                # model.json last: it marks the set as complete
+                write_downloads(results, downloads,
+                                extra_json={**evidence.contract(), **extra, **futures["extra_json"]},
+                                extra_files=futures.get("extra_files"))
     return ReportBundle(results=results, targeting=targeting, evidence=evidence, previous=previous)
+
+
+def _downloads_lock(downloads: Path) -> Path:
+    """The lock's entry for a downloads folder: kept in the cache, never among the downloads."""
+    import hashlib
+
+    name = hashlib.sha256(str(Path(downloads).resolve()).encode()).hexdigest()[:24]
+    return config.CACHE_DIR / "locks" / f"downloads-{name}"
 
 
 def warehouse_contract(results) -> dict:
