@@ -155,13 +155,6 @@ def _fit_command(args: argparse.Namespace) -> int:
         print(f"fitted {fit.results.n:,} customers in the engine (reference: {fit.results.reference}); "
               f"wrote {args.json_out}" + (f" and table {args.scores_table}" if args.scores_table else ""))
         return 0
-    # numpy asks the kernel for transparent huge pages for every large array; on a busy
-    # machine (THP defrag "madvise") each fresh 2 MB page can stall in direct compaction.
-    # The fit's arrays are short-lived: the command's system time was 0.20-0.88 s with
-    # huge pages and 0.28-0.33 s without (1M customers, 5 runs each, 2026-12-01). The
-    # documented switch is read when numpy is imported, which has not happened yet here;
-    # a user's own setting wins.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     # pandas, scipy.special and the model layer (about 0.7 s of pure-Python imports at 1M
     # customers' scale) load on a second thread while the file is read: reading needs only
     # Arrow and numpy until the last chunk (analysis/data imports pandas where it uses it),
@@ -216,6 +209,15 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # numpy asks the kernel for transparent huge pages for every large array; on a busy
+    # machine (THP defrag "madvise") each fresh 2 MB page can stall in direct compaction.
+    # Our arrays are short-lived: the fit command's system time was 0.20-0.88 s with huge
+    # pages and 0.28-0.33 s without (1M customers, 5 runs each), and the 1M build's read,
+    # fit and evidence took 7.8-8.1 s of system time with them, 3.7 s without (wall 23-29 s
+    # against 18-19 s; two runs each, 2026-12-01). The documented switch is read when numpy
+    # is imported, which has not happened yet here; the build's kernels inherit it; a
+    # user's own setting wins.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     args = _build_parser().parse_args(argv)
     try:
         return _run(args)
