@@ -20,12 +20,24 @@ from renderer.warm_kernels import WARM_ENV_VAR
 WARM_LINE = "  warm kernels: "
 
 
+_BEFORE: set = set()
+
+
+@pytest.fixture(autouse=True)
+def _processes_before_the_test():
+    """This process's descendants from before the test (in a whole-suite run, the PySpark JVM
+    a session fixture started): they are not the test's to account for."""
+    _BEFORE.clear()
+    _BEFORE.update(child.pid for child in psutil.Process().children(recursive=True))
+    yield
+
+
 def _descendants() -> list:
-    """Live (not zombie) processes under this test process: kernels, proxies, zygotes."""
+    """Live (not zombie) processes the test left under this test process: kernels, proxies, zygotes."""
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE:
+            if child.pid not in _BEFORE and child.status() != psutil.STATUS_ZOMBIE:
                 alive.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
         except psutil.NoSuchProcess:
             pass
