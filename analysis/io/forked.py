@@ -1,6 +1,6 @@
 """Run one computation in a forked child while this process does another.
 
-The build's precompute (:mod:`analysis.report.precompute`) has two cores and two
+The build's precompute (:mod:`analysis.io.precompute`) has two cores and two
 independent halves of the evidence layer; threads would share one interpreter lock
 through the Python-level loops (the median regression's IRLS). A forked child sees the
 parent's arrays without copying them (copy-on-write), so nothing large is pickled on the

@@ -248,7 +248,7 @@ def render_report(data: Path | None = None, out: Path | None = None, engine: str
         # table was fitted in the engine above; its order-log side is still computed here).
         from renderer import print_progress
 
-        from ..report.precompute import precomputing
+        from .precompute import precomputing
         customers = None if is_url else table
         if chosen == "quarto":
             with precomputing(customers, env, print_progress) as prepare:

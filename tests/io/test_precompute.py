@@ -14,7 +14,7 @@ import pytest
 from analysis import config
 from analysis.data import load_customers
 from analysis.model.cache import results_cache_key
-from analysis.report.precompute import precomputing
+from analysis.io.precompute import precomputing
 
 
 @pytest.fixture
