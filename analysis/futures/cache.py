@@ -15,13 +15,12 @@ graphs, and nothing that renders reads them (every prediction is a column of
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 from pathlib import Path
 
 from .. import config
 from ..data import file_sha256
-from ..io.pickle_cache import read_entry, write_entry
+from ..io.pickle_cache import cached
 from ..io.provenance import code_version
 from .environment import FuturesRequest
 
@@ -55,18 +54,14 @@ def cacheable(run):
 def load_futures(request: FuturesRequest, cache_dir: Path | None = None):
     """The :class:`~analysis.futures.pipeline.FuturesRun` for ``request``: cached, else computed and cached."""
     cache_file = (cache_dir or FUTURES_CACHE_DIR) / f"{futures_cache_key(request)}.pkl"
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
     # Pages execute in parallel: the first to arrive computes, the others wait for its file
     # instead of fitting the same models at the same time on the same cores.
-    with open(cache_file.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        cached = read_entry(cache_file)
-        if cached is not None:
-            return cached
-        from ..orders.roles import parse_column_roles
-        from .pipeline import compute_futures
+    return cached(cache_file, lambda: _compute(request))
 
-        run = cacheable(compute_futures(request.location, request.as_of, roles=parse_column_roles(list(request.columns)),
-                                        options=request.options, labels=request.labels))
-        write_entry(cache_file, run)
-        return run
+
+def _compute(request: FuturesRequest):
+    from ..orders.roles import parse_column_roles
+    from .pipeline import compute_futures
+
+    return cacheable(compute_futures(request.location, request.as_of, roles=parse_column_roles(list(request.columns)),
+                                     options=request.options, labels=request.labels))

@@ -1,14 +1,15 @@
 """Read and write one cache entry: a pickle that is either whole or absent.
 
-Shared by the model-results cache (:mod:`analysis.model.cache`) and the
-customer-futures cache (:mod:`analysis.futures.cache`), which differ only in
-their keys.
+Shared by the model-results cache (:mod:`analysis.model.cache`), the
+customer-futures cache (:mod:`analysis.futures.cache`) and the Segmentation
+summary cache (:mod:`analysis.orders.summary_cache`), which differ only in their
+keys: :func:`cached` is the whole protocol.
 """
 from __future__ import annotations
 
 import contextlib
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .atomic import atomic_output
@@ -53,3 +54,19 @@ def entry_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cached(path: Path, compute: Callable[[], object]):
+    """The pickled value at ``path``, else ``compute()`` written there atomically.
+
+    One process computes a missing entry; another asking meanwhile waits on the lock and
+    reads it. A failing ``compute`` raises and writes nothing.
+    """
+    value = read_entry(path)
+    if value is None:  # absent, corrupt or outdated: recomputed
+        with entry_lock(path):
+            value = read_entry(path)  # written while this process waited?
+            if value is None:
+                value = compute()
+                write_entry(path, value)
+    return value

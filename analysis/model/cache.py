@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import config
-from ..io.pickle_cache import entry_lock, read_entry, write_entry
+from ..io.pickle_cache import cached
 from ..data import file_sha256, load_customers
 from .fit import fit_model
 from ..io.provenance import code_version, data_date
@@ -45,7 +45,7 @@ def load_results(data: str | Path | None = None, reference: str | None = None,
         raise ValueError(f"load_results: the loaded table {customers.path} is not {path}")
     sha256 = customers.sha256 if customers is not None else file_sha256(path)
     cache_file = cache_dir / f"{results_cache_key(sha256, reference)}.pkl"
-    results = _cached(cache_file, lambda: fit_model(customers if customers is not None else load_customers(path),
+    results = cached(cache_file, lambda: fit_model(customers if customers is not None else load_customers(path),
                                                     reference=reference))
     return with_provenance_of(results, path)
 
@@ -56,21 +56,6 @@ def with_provenance_of(results: ModelResults, path: Path) -> ModelResults:
     return results if snapshot == results.data else replace(results, data=snapshot)
 
 
-def _cached(cache_file: Path, compute):
-    """The pickled value in ``cache_file``, else ``compute()`` written there atomically.
-
-    One process computes a missing entry; another asking meanwhile waits for it and reads it.
-    """
-    value = read_entry(cache_file)
-    if value is None:  # absent, corrupt or outdated: recomputed
-        with entry_lock(cache_file):
-            value = read_entry(cache_file)  # written while this process waited?
-            if value is None:
-                value = compute()
-                write_entry(cache_file, value)
-    return value
-
-
 def load_evidence(results: ModelResults, cache_dir: Path | None = None, parallel: bool = False):
     """The evidence of issues 10 and 11 for ``results``, computed once per results and cached beside them.
 
@@ -79,7 +64,7 @@ def load_evidence(results: ModelResults, cache_dir: Path | None = None, parallel
     :func:`analysis.model.evidence.build_model_evidence` (the build's precompute sets it).
     """
     from .evidence import build_model_evidence  # the evidence layer loads only when a page needs it
-    return _cached(evidence_file(results, cache_dir), lambda: build_model_evidence(results, parallel=parallel))
+    return cached(evidence_file(results, cache_dir), lambda: build_model_evidence(results, parallel=parallel))
 
 
 def evidence_file(results: ModelResults, cache_dir: Path | None = None) -> Path:
@@ -112,7 +97,7 @@ def load_warehouse(url: str, reference: str | None = None, cache_dir: Path | Non
             key = fingerprint(table, url)
         size = sample_size()
         cache_file = cache_dir / f"{results_cache_key(key, reference)}-warehouse-{size}.pkl"
-        return _cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
+        return cached(cache_file, lambda: load_warehouse_results(url, reference, size, table=table, key=key))
     finally:
         if table is not None:
             close(table)

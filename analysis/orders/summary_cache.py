@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import config
 from ..data import file_sha256
-from ..io.pickle_cache import entry_lock, read_entry, write_entry
+from ..io.pickle_cache import cached
 from ..io.provenance import code_version
 from .read import is_url
 
@@ -41,11 +41,4 @@ def cached_summary(key: str | None, compute: Callable[[], object], cache_dir: Pa
     """
     if key is None:
         return compute()
-    cache_file = (cache_dir or SUMMARY_CACHE_DIR) / f"{key}.pkl"
-    with entry_lock(cache_file):  # two pages at once: the second waits and reads the first's entry
-        cached = read_entry(cache_file)
-        if cached is not None:
-            return cached
-        summary = compute()
-        write_entry(cache_file, summary)
-        return summary
+    return cached((cache_dir or SUMMARY_CACHE_DIR) / f"{key}.pkl", compute)  # two pages at once: one computes
