@@ -84,24 +84,28 @@ def _static_markdown(frame: pd.DataFrame, csv_name: str, rows: int, total: int |
         cells = [f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
                  for v in values]
         lines.append("| " + " | ".join(markdown_text(cell) for cell in cells) + " |")
-    shown = min(rows, len(frame))
-    if total is not None and total > len(frame):  # an engine list: the CSV holds its first len(frame)
-        note = (f"The first {shown:,} of {total:,} customers, by RFM-predicted value; the first "
-                f"{len(frame):,} are in {markdown_text(csv_name)}, the rest stay in the engine.")
-    else:
-        note = (f"The first {shown:,} of {len(frame):,} customers, by RFM-predicted value; "
-                f"the full list is in {markdown_text(csv_name)}.")
+    total = max(total or 0, len(frame))
+    note = (f"The first {min(rows, len(frame)):,} of {total:,} customers, by RFM-predicted value; "
+            f"{_where_the_rest_is(len(frame), total, markdown_text(csv_name))}.")
     return "\n".join(lines) + "\n\n" + note + "\n"
+
+
+def _where_the_rest_is(listed: int, total: int, csv_name: str) -> str:
+    """The clause both tables end with: an engine list's CSV holds only its first ``listed``.
+
+    ``csv_name`` comes already escaped for the target format.
+    """
+    if total > listed:
+        return f"the first {listed:,} are in {csv_name}, the rest stay in the engine"
+    return f"the full list is in {csv_name}"
 
 
 def _interactive_note(shown: int, listed: int, total: int, csv_name: str) -> str:
     """Under the web table, when it holds only the top of the list: how much, and where the rest is."""
     from ..io.escape_html import html_text
 
-    where = (f"the first {listed:,} are in {csv_name}, the rest stay in the engine" if total > listed
-             else f"the full list is in {csv_name}")
     return (f'<p class="campaign-note">This table holds the top {shown:,} of {total:,} customers, '
-            f"by RFM-predicted value; {html_text(where)}.</p>")
+            f"by RFM-predicted value; {_where_the_rest_is(listed, total, html_text(csv_name))}.</p>")
 
 
 def campaign_table(target: TargetList, *, page_length: int = PAGE_LENGTH,
