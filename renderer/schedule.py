@@ -111,8 +111,7 @@ class Scheduler:
         executed_by_doc = {}
         before = snapshot(self.project.resources_from, self.project.resources)
         names_by_doc = {}
-        if pending:
-            self.warm.start(pending)
+        self.start_kernels(pending)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for job in pending:
                 self.progress(f"[{job.number}/{self.total}] {job.rel}: executing "
